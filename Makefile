@@ -1,0 +1,54 @@
+# AllianceLens — the two commands are `make run` and `make test`.
+VENV    := .venv
+BIN     := $(VENV)/bin
+PYTHON  ?= python3.11
+STAMP   := $(VENV)/.installed-stamp
+# The suite runs in production mode (DEBUG off) with a throw-away key.
+TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop \
+	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage
+
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@command -v msgfmt >/dev/null 2>&1 || bash scripts/ensure-system-packages.sh
+	@cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens compilemessages -v0
+
+run: setup
+	DEBUG=1 $(BIN)/alliancelens migrate --noinput -v0
+	DEBUG=1 $(BIN)/alliancelens demo
+	@echo "Starting AllianceLens on http://127.0.0.1:8000 (Ctrl+C to stop)"
+	DEBUG=1 $(BIN)/alliancelens runserver 127.0.0.1:8000
+
+test: setup
+	bash scripts/ensure-system-packages.sh
+	$(MAKE) --no-print-directory lint typecheck pytest pytest-postgres
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(TEST_ENV) $(BIN)/mypy alliancelens tests
+
+pytest:
+	$(TEST_ENV) $(BIN)/pytest
+
+pytest-postgres:
+	$(TEST_ENV) bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser"
+
+messages:
+	cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens makemessages -l nl -l en --no-obsolete --no-location -v0
+	cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens compilemessages -v0
+
+demo: setup
+	DEBUG=1 $(BIN)/alliancelens migrate --noinput -v0
+	DEBUG=1 $(BIN)/alliancelens demo
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

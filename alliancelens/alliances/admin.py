@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import Alliance, Membership, Participant, Partner, Round
+
+
+class PartnerInline(admin.TabularInline):
+    model = Partner
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Alliance)
+class AllianceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "current_phase", "stage", "anonymity_threshold"]
+    inlines = [PartnerInline, MembershipInline]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["name", "partner", "level", "language"]
+    list_filter = ["partner__alliance", "level"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["alliance", "number", "title", "state", "instrument_id", "instrument_version"]
+    readonly_fields = ["instrument_id", "instrument_version", "opened_at", "closed_at"]

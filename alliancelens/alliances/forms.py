@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Alliance, Participant, Partner, Round
+
+
+class AllianceForm(forms.ModelForm):
+    class Meta:
+        model = Alliance
+        fields = ["name", "ambition", "current_phase", "stage", "anonymity_threshold"]
+        widgets = {"ambition": forms.Textarea(attrs={"rows": 4})}
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["name", "sector", "role"]
+
+    def __init__(self, *args: Any, alliance: Alliance, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alliance = alliance
+
+    def clean_name(self) -> str:
+        name: str = " ".join(self.cleaned_data["name"].split())
+        clash = self.alliance.partners.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("This alliance already has a partner with this name."), code="duplicate"
+            )
+        return name
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["name", "email", "partner", "level", "language"]
+
+    def __init__(self, *args: Any, alliance: Alliance, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = alliance.partners.all()  # type: ignore[attr-defined]
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = Round
+        fields = ["title", "opens_at", "closes_at"]
+        widgets = {
+            "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error(
+                "closes_at",
+                forms.ValidationError(_("The round must close after it opens."), code="order"),
+            )
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV or Excel (.xlsx) with the columns name, email, partner, level and "
+            "language (Dutch headers such as naam and niveau work too)."
+        ),
+    )
+
+
+class IssueLinksForm(forms.Form):
+    OUTPUTS = [
+        ("list", _("Show a list of links to copy")),
+        ("sheet", _("Print a sheet with a QR code per participant")),
+        ("email", _("E-mail each participant their link")),
+    ]
+    invitations = forms.ModelMultipleChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Participants"),
+    )
+    output = forms.ChoiceField(choices=OUTPUTS, widget=forms.RadioSelect, label=_("What to do"))
+
+    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["invitations"]
+        field.queryset = round.invitations.select_related(  # type: ignore[attr-defined]
+            "participant__partner"
+        )
+        field.label_from_instance = lambda inv: f"{inv.participant.name} ({inv.participant.partner})"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("output") == "email":
+            without = [i.participant.name for i in data.get("invitations", []) if not i.participant.email]
+            if without:
+                raise forms.ValidationError(
+                    _("No e-mail address known for: %(names)s."),
+                    code="no_email",
+                    params={"names": ", ".join(without)},
+                )
+        return data

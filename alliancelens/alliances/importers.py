@@ -1,0 +1,247 @@
+"""Import participants from CSV or XLSX: everything or nothing.
+
+Every row is checked before anything is written. When a single row is wrong,
+nothing is imported and the report lists every bad row with its reason, using
+the row numbers a spreadsheet program shows (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Alliance, Language, Level, Participant
+from .services import invitations_sync
+
+# Header names accepted per field, in English and Dutch (lower case).
+HEADERS = {
+    "name": {"name", "naam", "full name", "volledige naam"},
+    "email": {"email", "e-mail", "e-mail address", "email address", "e-mailadres", "emailadres"},
+    "partner": {"partner", "organisation", "organization", "organisatie", "partnerorganisatie"},
+    "level": {"level", "niveau"},
+    "language": {"language", "taal"},
+}
+REQUIRED = ("name", "partner", "level")
+LEVEL_WORDS = {
+    "board": Level.BOARD,
+    "bestuur": Level.BOARD,
+    "bestuurlijk": Level.BOARD,
+    "management": Level.MANAGEMENT,
+    "manager": Level.MANAGEMENT,
+    "professional": Level.PROFESSIONAL,
+    "professioneel": Level.PROFESSIONAL,
+    "uitvoerend": Level.PROFESSIONAL,
+}
+LANGUAGE_WORDS = {
+    "nl": Language.NL,
+    "nederlands": Language.NL,
+    "dutch": Language.NL,
+    "en": Language.EN,
+    "engels": Language.EN,
+    "english": Language.EN,
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, header, size)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: list[Participant] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.file_error
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _rows_from_csv(content: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes nearly everything
+        raise ImportFileError(_("The file is not readable text (use UTF-8)."))
+    if "\x00" in text:
+        raise ImportFileError(_("The file is not a CSV text file."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        yield [_cell(c) for c in row]
+
+
+def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell(c) for c in row]
+    finally:
+        workbook.close()
+
+
+def read_rows(filename: str, content: bytes) -> list[list[str]]:
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        rows = list(_rows_from_xlsx(content))
+    elif lower.endswith((".csv", ".txt")):
+        rows = list(_rows_from_csv(content))
+    else:
+        raise ImportFileError(_("Upload a .csv or .xlsx file."))
+    return rows
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    problems = []
+    for index, raw in enumerate(header):
+        name = raw.strip().lower()
+        for fieldname, aliases in HEADERS.items():
+            if name in aliases:
+                if fieldname in columns:
+                    problems.append(
+                        _("Column “%(name)s” appears twice in the header.") % {"name": raw}
+                    )
+                columns[fieldname] = index
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        problems.append(
+            _("The header row lacks the column(s): %(columns)s. Expected: %(expected)s.")
+            % {"columns": ", ".join(missing), "expected": "name, email, partner, level, language"}
+        )
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    return columns
+
+
+def participants_import(*, alliance: Alliance, filename: str, content: bytes) -> ImportReport:
+    report = ImportReport()
+    try:
+        rows = read_rows(filename, content)
+        while rows and not any(rows[0]):
+            rows.pop(0)
+        if not rows:
+            raise ImportFileError(_("The file is empty."))
+        columns = _header_map(rows[0])
+        limit = settings.IMPORT_MAX_ROWS
+        if len(rows) - 1 > limit:
+            raise ImportFileError(
+                _("The file has %(n)d rows; at most %(limit)d can be imported at once.")
+                % {"n": len(rows) - 1, "limit": limit}
+            )
+    except ImportFileError as exc:
+        report.file_error = str(exc)
+        return report
+
+    partners = {p.name.casefold(): p for p in alliance.partners.all()}
+    existing = {
+        (p.partner_id, p.name.casefold(), p.email.casefold())
+        for p in Participant.objects.filter(partner__alliance=alliance)
+    }
+    seen: dict[tuple[int, str, str], int] = {}
+    pending: list[Participant] = []
+
+    def get(row: list[str], fieldname: str) -> str:
+        index = columns.get(fieldname)
+        return row[index] if index is not None and index < len(row) else ""
+
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        problems = []
+        name = get(row, "name")
+        if not name:
+            problems.append(_("the name is empty"))
+        elif len(name) > 200:
+            problems.append(_("the name is longer than 200 characters"))
+        email = get(row, "email")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": email})
+        partner_name = get(row, "partner")
+        partner = partners.get(partner_name.casefold())
+        if partner is None:
+            problems.append(
+                _("unknown partner “%(partner)s” (known: %(known)s)")
+                % {
+                    "partner": partner_name,
+                    "known": ", ".join(p.name for p in partners.values()) or "-",
+                }
+            )
+        level_word = get(row, "level")
+        level = LEVEL_WORDS.get(level_word.lower())
+        if level is None:
+            problems.append(
+                _("unknown level “%(level)s” (use board, management or professional)")
+                % {"level": level_word}
+            )
+        language_word = get(row, "language")
+        language = LANGUAGE_WORDS.get(language_word.lower()) if language_word else Language.NL
+        if language is None:
+            problems.append(
+                _("unknown language “%(language)s” (use nl or en)") % {"language": language_word}
+            )
+        if partner is not None and name:
+            key = (partner.pk, name.casefold(), email.casefold())
+            if key in existing:
+                problems.append(_("this participant is already in the alliance"))
+            elif key in seen:
+                problems.append(_("the same person is on row %(row)d") % {"row": seen[key]})
+            else:
+                seen[key] = number
+        if problems:
+            report.errors.append(RowError(number, "; ".join(problems)))
+            continue
+        assert partner is not None and level is not None and language is not None
+        pending.append(
+            Participant(partner=partner, name=name, email=email, level=level, language=language)
+        )
+
+    if report.errors:
+        return report
+    if not pending:
+        report.file_error = _("The file has a header but no participants.")
+        return report
+    with transaction.atomic():
+        for participant in pending:
+            participant.full_clean()
+            participant.save()
+        # Open rounds invite newcomers straight away.
+        for rnd in alliance.rounds.filter(state="open"):
+            invitations_sync(round=rnd)
+    report.created = pending
+    return report

@@ -1,0 +1,362 @@
+"""The alliance, its partners and participants, scan rounds and responses."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliancelens.instrument import Instrument, get_instrument
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+K_MIN, K_MAX, K_DEFAULT = 3, 10, 3
+TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
+
+
+class Phase(models.TextChoices):
+    """The five process phases (after Kaats & Opheij); ids are fixed."""
+
+    EXPLORE = "explore", _("Explore")
+    SHARE = "share", _("Share")
+    AGREE = "agree", _("Agree")
+    DESIGN = "design", _("Design")
+    EXECUTE = "execute", _("Execute")
+
+
+PHASE_HELP = {
+    Phase.EXPLORE: _("Getting to know each other and why we would work together."),
+    Phase.SHARE: _("Putting interests on the table and clearing up what we each mean."),
+    Phase.AGREE: _("Choosing what we will do together and settling the agreements."),
+    Phase.DESIGN: _("Organising the work: plans, money, roles and structure."),
+    Phase.EXECUTE: _("Doing the work, reviewing it and adjusting course."),
+}
+
+
+class Stage(models.TextChoices):
+    """The three development stages of an alliance; ids are fixed."""
+
+    DESIGNING = "designing", _("Designing and chafing")
+    DISCOVERING = "discovering", _("Discovering and learning")
+    PRODUCTIVE = "productive", _("Productivity and added value")
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+    NONPROFIT = "non-profit", _("Non-profit")
+    KNOWLEDGE = "knowledge", _("Knowledge institution")
+    OTHER = "other", _("Other")
+
+
+class PartnerRole(models.TextChoices):
+    LEAD = "lead", _("Lead party")
+    COORDINATOR = "coordinator", _("Coordinator")
+    MEMBER = "member", _("Member")
+    FACILITATOR = "facilitator", _("Process facilitator")
+
+
+class Level(models.TextChoices):
+    BOARD = "board", _("Board")
+    MANAGEMENT = "management", _("Management")
+    PROFESSIONAL = "professional", _("Professional")
+
+
+class Language(models.TextChoices):
+    NL = "nl", _("Dutch")
+    EN = "en", _("English")
+
+
+class AllianceQuerySet(models.QuerySet["Alliance"]):
+    def for_user(self, user: User) -> AllianceQuerySet:
+        """Alliances the user may manage: all for superusers, else memberships."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Alliance(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    ambition = models.TextField(
+        _("shared ambition"),
+        blank=True,
+        help_text=_("The shared ambition as the partners wrote it down."),
+    )
+    current_phase = models.CharField(
+        _("current process phase"), max_length=16, choices=Phase.choices, default=Phase.EXPLORE
+    )
+    stage = models.CharField(
+        _("development stage"), max_length=16, choices=Stage.choices, default=Stage.DESIGNING
+    )
+    anonymity_threshold = models.PositiveSmallIntegerField(
+        _("anonymity threshold (k)"),
+        default=K_DEFAULT,
+        validators=[MinValueValidator(K_MIN), MaxValueValidator(K_MAX)],
+        help_text=_("Results of groups with fewer respondents than this are never shown."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AllianceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alliance")
+        verbose_name_plural = _("alliances")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(anonymity_threshold__gte=K_MIN, anonymity_threshold__lte=K_MAX),
+                name="alliance_k_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("alliances:detail", args=[self.slug])
+
+
+class Membership(models.Model):
+    """A user's role in one alliance. More roles follow (partner lead, observer)."""
+
+    class Role(models.TextChoices):
+        FACILITATOR = "facilitator", _("Facilitator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.FACILITATOR)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "alliance"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.alliance} ({self.role})"
+
+
+class Partner(models.Model):
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(
+        _("sector"), max_length=16, choices=Sector.choices, default=Sector.PUBLIC
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=PartnerRole.choices, default=PartnerRole.MEMBER
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "name"], name="partner_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="participants")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.NL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner__name", "name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+
+class Round(models.Model):
+    """One wave of the scan. Its instrument version is fixed once it opens."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    instrument_id = models.CharField(_("instrument"), max_length=60, default="reflection-core")
+    instrument_version = models.PositiveSmallIntegerField(_("instrument version"), default=1)
+    opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(
+        _("closes"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment no answers are accepted, even while the round is open."),
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alliance", "number"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "number"], name="round_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alliance} #{self.number}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("alliances:round", args=[self.alliance.slug, self.number])
+
+    @property
+    def instrument(self) -> Instrument:
+        return get_instrument(self.instrument_id, self.instrument_version)
+
+    def accepts_answers(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.state != self.State.OPEN:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
+
+    def is_past_closing(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.state == self.State.CLOSED or bool(self.closes_at and now >= self.closes_at)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def for_token(self, token: str) -> Invitation | None:
+        """The invitation behind a link token, or None. Only the hash is stored."""
+        if not token or len(token) > 100:
+            return None
+        return (
+            self.select_related("round__alliance", "participant__partner")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+
+class Invitation(models.Model):
+    """A participant's personal link to one round.
+
+    Only a SHA-256 hash of the token is kept, so a copy of the database cannot
+    be used to answer in someone's name. The link is shown when it is issued;
+    issuing again makes a new link and the old one stops working.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    times_issued = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["participant__partner__name", "participant__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "participant"], name="invitation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.round}"
+
+
+class Response(models.Model):
+    """The answers of one invitation: a draft until submitted, editable until closing.
+
+    Partner and level are copied in when the response starts, so results do
+    not shift when a participant is later moved to another partner.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="responses")
+    level = models.CharField(max_length=16, choices=Level.choices)
+    last_step = models.CharField(max_length=32, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    times_submitted = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round", "started_at"]
+
+    def __str__(self) -> str:
+        return f"response {self.pk} to {self.round}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class ItemAnswer(models.Model):
+    """A scale answer; ``value`` None means "don't know"."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="item_answers")
+    item_id = models.CharField(max_length=64)
+    value = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item_id"], name="item_answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}={self.value}"
+
+
+class QuestionAnswer(models.Model):
+    """An answer to a non-scale question: a phase id or free text."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="question_answers"
+    )
+    question_id = models.CharField(max_length=64)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_id"], name="question_answer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}={self.value[:20]}"

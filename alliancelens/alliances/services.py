@@ -1,0 +1,220 @@
+"""Workflows that change several records at once (HackSoft style).
+
+Each function takes keyword-only arguments, runs in one transaction and leaves
+nothing half-done when it fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from alliancelens.instrument import latest_instrument
+
+from .models import (
+    Alliance,
+    Invitation,
+    ItemAnswer,
+    Membership,
+    Participant,
+    QuestionAnswer,
+    Response,
+    Round,
+    hash_token,
+    new_token,
+)
+
+
+class RoundClosedError(Exception):
+    """The round does not (or no longer) accept answers."""
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "alliance"
+    slug, n = base, 2
+    while Alliance.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def alliance_create(*, facilitator: User, **fields: object) -> Alliance:
+    alliance = Alliance(**fields)
+    if not alliance.slug:
+        alliance.slug = unique_slug(alliance.name)
+    alliance.full_clean()
+    alliance.save()
+    Membership.objects.create(
+        user=facilitator, alliance=alliance, role=Membership.Role.FACILITATOR
+    )
+    return alliance
+
+
+@transaction.atomic
+def round_create(*, alliance: Alliance, title: str, **fields: object) -> Round:
+    # Lock the alliance row so two facilitators never get the same number.
+    Alliance.objects.select_for_update().get(pk=alliance.pk)
+    last = alliance.rounds.aggregate(m=Max("number"))["m"] or 0
+    instrument = latest_instrument()
+    rnd = Round(
+        alliance=alliance,
+        number=last + 1,
+        title=title,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        **fields,
+    )
+    rnd.full_clean()
+    rnd.save()
+    return rnd
+
+
+def invitations_sync(*, round: Round) -> int:
+    """Make sure every participant of the alliance has an invitation; return how many new."""
+    existing = set(round.invitations.values_list("participant_id", flat=True))
+    missing = Participant.objects.filter(partner__alliance=round.alliance).exclude(
+        pk__in=existing
+    )
+    created = Invitation.objects.bulk_create(
+        [Invitation(round=round, participant=p) for p in missing], ignore_conflicts=True
+    )
+    return len(created)
+
+
+@transaction.atomic
+def round_open(*, round: Round) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if rnd.state == Round.State.CLOSED:
+        raise ValidationError(_("A closed round cannot be opened again."), code="closed")
+    if rnd.state == Round.State.DRAFT:
+        # Pinning happens here: the version the round opened with is final.
+        rnd.instrument  # noqa: B018 - raises if the pinned instrument is missing
+        rnd.state = Round.State.OPEN
+        rnd.opened_at = timezone.now()
+        rnd.save(update_fields=["state", "opened_at"])
+    invitations_sync(round=rnd)
+    return rnd
+
+
+@transaction.atomic
+def round_close(*, round: Round) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if rnd.state != Round.State.CLOSED:
+        rnd.state = Round.State.CLOSED
+        rnd.closed_at = timezone.now()
+        rnd.save(update_fields=["state", "closed_at"])
+    return rnd
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    invitation: Invitation
+    token: str
+
+
+@transaction.atomic
+def invitations_issue(*, invitations: Iterable[Invitation]) -> list[IssuedLink]:
+    """Give each invitation a fresh token; earlier links of these stop working.
+
+    The token itself is returned once, to be shown, printed or e-mailed; only
+    its hash is stored.
+    """
+    now = timezone.now()
+    issued = []
+    for inv in invitations:
+        token = new_token()
+        inv.token_hash = hash_token(token)
+        inv.issued_at = now
+        inv.times_issued += 1
+        inv.save(update_fields=["token_hash", "issued_at", "times_issued"])
+        issued.append(IssuedLink(invitation=inv, token=token))
+    return issued
+
+
+def _locked_invitation(invitation: Invitation) -> Invitation:
+    inv = (
+        Invitation.objects.select_for_update()
+        .select_related("round", "participant__partner")
+        .get(pk=invitation.pk)
+    )
+    if not inv.round.accepts_answers():
+        raise RoundClosedError
+    return inv
+
+
+def _response_for(inv: Invitation) -> Response:
+    try:
+        return inv.response  # type: ignore[no-any-return]
+    except Response.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return Response.objects.create(
+                round=inv.round,
+                invitation=inv,
+                partner=inv.participant.partner,
+                level=inv.participant.level,
+            )
+    except IntegrityError:
+        # Another request created it between our check and insert.
+        return Response.objects.get(invitation=inv)
+
+
+@transaction.atomic
+def response_save(
+    *,
+    invitation: Invitation,
+    step: str,
+    items: Mapping[str, int | None],
+    cleared: Iterable[str] = (),
+    questions: Mapping[str, str],
+) -> Response:
+    """Store the answers of one page as a draft (or update a submitted response).
+
+    ``items`` maps item ids to a scale value, or None for "don't know";
+    ``cleared`` names items left unanswered, whose earlier answers go.
+    ``questions`` maps question ids to text; empty text removes the answer.
+    """
+    inv = _locked_invitation(invitation)
+    response = _response_for(inv)
+    ItemAnswer.objects.filter(response=response, item_id__in=list(cleared)).delete()
+    for item_id, value in items.items():
+        ItemAnswer.objects.update_or_create(
+            response=response, item_id=item_id, defaults={"value": value}
+        )
+    for question_id, text in questions.items():
+        if text.strip():
+            QuestionAnswer.objects.update_or_create(
+                response=response, question_id=question_id, defaults={"value": text.strip()}
+            )
+        else:
+            QuestionAnswer.objects.filter(response=response, question_id=question_id).delete()
+    response.last_step = step
+    response.save(update_fields=["last_step", "updated_at"])
+    return response
+
+
+@transaction.atomic
+def response_submit(*, invitation: Invitation) -> Response:
+    """Submit (or resubmit) the one response of an invitation.
+
+    The invitation row is locked, and a response is unique per invitation,
+    so a double click or two devices never create a second response.
+    """
+    inv = _locked_invitation(invitation)
+    response = _response_for(inv)
+    now = timezone.now()
+    if response.submitted_at is None:
+        response.submitted_at = now
+    response.times_submitted += 1
+    response.last_step = "done"
+    response.save(update_fields=["submitted_at", "times_submitted", "last_step", "updated_at"])
+    return response

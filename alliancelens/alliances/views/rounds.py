@@ -1,0 +1,181 @@
+"""Rounds: open and close, invitation links, response rates and results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from alliancelens.instrument import localized
+
+from ..adapter import round_analysis
+from ..forms import IssueLinksForm, RoundForm
+from ..invitations import link_url, qr_svg, send_invitation_emails
+from ..models import Round
+from ..services import invitations_issue, invitations_sync, round_close, round_create, round_open
+from .common import alliance_for, round_for
+
+
+@login_required
+def round_new(request: HttpRequest, slug: str) -> HttpResponse:
+    alliance = alliance_for(request, slug)
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rnd = round_create(alliance=alliance, **form.cleaned_data)
+        messages.success(request, _("Round created. Open it when the participants are in."))
+        return redirect(rnd)
+    return render(request, "alliances/round_form.html", {"alliance": alliance, "form": form})
+
+
+def response_rates(rnd: Round) -> list[dict[str, Any]]:
+    """Invited, started and submitted per partner (counts, not answers)."""
+    rows = (
+        rnd.invitations.values("participant__partner__name")
+        .annotate(
+            invited=Count("id"),
+            issued=Count("id", filter=Q(issued_at__isnull=False)),
+            started=Count("response", filter=Q(response__isnull=False)),
+            submitted=Count("response", filter=Q(response__submitted_at__isnull=False)),
+        )
+        .order_by("participant__partner__name")
+    )
+    out = []
+    for row in rows:
+        invited = row["invited"]
+        out.append(
+            {
+                "partner": row["participant__partner__name"],
+                "invited": invited,
+                "issued": row["issued"],
+                "started": row["started"],
+                "submitted": row["submitted"],
+                "rate": round(100 * row["submitted"] / invited) if invited else 0,
+            }
+        )
+    return out
+
+
+@login_required
+def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    form = RoundForm(request.POST or None, instance=rnd)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect(rnd)
+    rates = response_rates(rnd)
+    totals = {
+        key: sum(r[key] for r in rates) for key in ("invited", "issued", "started", "submitted")
+    }
+    totals["rate"] = round(100 * totals["submitted"] / totals["invited"]) if totals["invited"] else 0
+    return render(
+        request,
+        "alliances/round_detail.html",
+        {"alliance": rnd.alliance, "round": rnd, "form": form, "rates": rates, "totals": totals},
+    )
+
+
+@login_required
+@require_POST
+def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    try:
+        round_open(round=rnd)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The round is open. Issue the invitation links next."))
+    return redirect(rnd)
+
+
+@login_required
+@require_POST
+def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    round_close(round=rnd)
+    messages.success(request, _("The round is closed; answers can no longer be changed."))
+    return redirect(rnd)
+
+
+@never_cache
+@login_required
+def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    if rnd.state != Round.State.CLOSED:
+        invitations_sync(round=rnd)
+    form = IssueLinksForm(request.POST or None, round=rnd)
+    if request.method == "POST":
+        if rnd.state == Round.State.CLOSED:
+            messages.error(request, _("This round is closed; no new links can be issued."))
+            return redirect(rnd)
+        if form.is_valid():
+            links = invitations_issue(invitations=form.cleaned_data["invitations"])
+            output = form.cleaned_data["output"]
+            if output == "email":
+                sent = send_invitation_emails(links)
+                messages.success(request, _("%(n)d invitations e-mailed.") % {"n": sent})
+                return redirect("alliances:invitations", rnd.alliance.slug, rnd.number)
+            rows = [
+                {
+                    "participant": link.invitation.participant,
+                    "url": link_url(link.token),
+                    "qr": qr_svg(link_url(link.token)) if output == "sheet" else "",
+                }
+                for link in links
+            ]
+            template = "alliances/links_sheet.html" if output == "sheet" else "alliances/links_list.html"
+            return render(
+                request,
+                template,
+                {"alliance": rnd.alliance, "round": rnd, "rows": rows,
+                 "all_links": "\n".join(f"{r['participant'].name}\t{r['url']}" for r in rows)},
+            )
+    rows = rnd.invitations.select_related("participant__partner", "response")
+    return render(
+        request,
+        "alliances/invitations.html",
+        {"alliance": rnd.alliance, "round": rnd, "form": form, "invitations": rows},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    result = round_analysis(rnd)
+    lang = translation.get_language() or "nl"
+    instrument = rnd.instrument
+    partners = sorted(result.partners.values(), key=lambda g: g.name)
+    rows = []
+    for p in instrument.perspectives:
+        rows.append(
+            {
+                "label": localized(p.label, lang),
+                "overall": result.perspectives[p.id],
+                "partners": [
+                    None if g.suppressed else g.perspectives[p.id] for g in partners
+                ],
+            }
+        )
+    return render(
+        request,
+        "alliances/results.html",
+        {
+            "alliance": rnd.alliance,
+            "round": rnd,
+            "result": result,
+            "partners": partners,
+            "rows": rows,
+            "scale": instrument.scale,
+            "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
+        },
+    )

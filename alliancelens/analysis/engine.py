@@ -1,0 +1,134 @@
+"""Scores per perspective for the alliance and per partner.
+
+Definitions (docs/statistics.md):
+- reverse-worded items are recoded v' = min + max - v; "don't know" is missing;
+- a respondent's perspective score is the mean of their answered items of that
+  perspective, only when at least half of its items are answered;
+- perspective statistics are over respondents' perspective scores.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from alliancelens.instrument import PERSPECTIVES, Instrument
+
+from .frame import COLUMNS, AnswersError
+from .suppression import suppressed_groups
+
+
+@dataclass(frozen=True)
+class Stat:
+    mean: float | None
+    sd: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Stat:
+        clean = values.dropna()
+        n = int(clean.size)
+        if n == 0:
+            return cls(None, None, 0)
+        sd = float(clean.std(ddof=1)) if n > 1 else None
+        return cls(float(clean.mean()), sd, n)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    name: str
+    n: int
+    suppressed: bool
+    perspectives: dict[str, Stat] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    instrument: str
+    k: int
+    n_respondents: int
+    suppressed: bool
+    perspectives: dict[str, Stat]
+    partners: dict[str, GroupSummary]
+
+
+def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Only scale items, with reverse-worded items turned around."""
+    known = {i.id for i in instrument.items}
+    unknown = sorted(set(frame["item"]) - known - {q.id for q in instrument.questions})
+    if unknown:
+        raise AnswersError(f"unknown item(s) for {instrument.key}: {', '.join(unknown)}")
+    scale = frame[frame["item"].isin(known)].copy()
+    lo, hi = instrument.scale.min, instrument.scale.max
+    bad = scale["value"].notna() & ~scale["value"].between(lo, hi)
+    if bad.any():
+        row = scale[bad].iloc[0]
+        raise AnswersError(
+            f"value {row['value']:g} for item {row['item']} is outside the scale {lo}..{hi}"
+        )
+    reverse = {i.id for i in instrument.items if i.reverse}
+    flip = scale["item"].isin(reverse)
+    scale.loc[flip, "value"] = lo + hi - scale.loc[flip, "value"]
+    return scale
+
+
+def perspective_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """One row per respondent: partner, level, round and a score per perspective."""
+    perspective_of = {i.id: i.perspective for i in instrument.items}
+    sizes = {p: len(instrument.items_for(p)) for p in PERSPECTIVES}
+    data = scale.assign(perspective=scale["item"].map(perspective_of))
+    keys = ["respondent", "partner", "level", "round"]
+    grouped = data.groupby([*keys, "perspective"], observed=True)["value"]
+    agg = grouped.agg(["mean", "count"]).reset_index()
+    needed = agg["perspective"].map(lambda p: math.ceil(sizes[p] / 2))
+    agg.loc[agg["count"] < needed, "mean"] = float("nan")
+    wide = agg.pivot_table(
+        index=keys, columns="perspective", values="mean", dropna=False, aggfunc="first"
+    )
+    wide = wide.reindex(columns=list(PERSPECTIVES))
+    people = data[keys].drop_duplicates().set_index(keys)
+    return people.join(wide).reset_index()
+
+
+def _at_least_k(stat: Stat, k: int) -> Stat:
+    # A visible group can still have fewer than k scores on one perspective
+    # (too few items answered); such a cell keeps its count, not its numbers.
+    return stat if stat.n >= k else Stat(None, None, stat.n)
+
+
+def analyze(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> AnalysisResult:
+    """Perspective scores overall and per partner, with groups below k hidden."""
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise AnswersError(f"missing column(s): {', '.join(missing)}")
+    scores = perspective_scores(recode(frame, instrument), instrument)
+    n_total = int(scores["respondent"].nunique())
+    everything_hidden = n_total < k
+    overall = {
+        p: (Stat(None, None, 0) if everything_hidden else Stat.of(scores[p])) for p in PERSPECTIVES
+    }
+    counts = scores.groupby("partner")["respondent"].nunique().to_dict()
+    hidden = set(counts) if everything_hidden else suppressed_groups(counts, k)
+    partners: dict[str, GroupSummary] = {}
+    for name, group in scores.groupby("partner"):
+        name = str(name)
+        n = int(counts[name])
+        if name in hidden:
+            partners[name] = GroupSummary(name=name, n=n, suppressed=True)
+            continue
+        partners[name] = GroupSummary(
+            name=name,
+            n=n,
+            suppressed=False,
+            perspectives={p: _at_least_k(Stat.of(group[p]), k) for p in PERSPECTIVES},
+        )
+    return AnalysisResult(
+        instrument=instrument.key,
+        k=k,
+        n_respondents=n_total,
+        suppressed=everything_hidden,
+        perspectives=overall,
+        partners=partners,
+    )

@@ -1,0 +1,273 @@
+"""The respondent's side: no account, only the personal invitation link.
+
+Every page is saved on the server as a draft, so leaving and opening the same
+link later resumes the scan. Unknown, replaced and other-round tokens all
+get the same 404 page, so a link never reveals whether a token existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from alliancelens.alliances.models import Invitation, Phase, Response, Round
+from alliancelens.alliances.services import RoundClosedError, response_save, response_submit
+from alliancelens.instrument import PERSPECTIVES, Instrument, localized
+
+from .forms import DONT_KNOW, PerspectiveForm, initial_from
+
+STEPS = ("intro", *PERSPECTIVES, "review")
+
+View = Callable[..., HttpResponse]
+
+
+def token_view(view: View) -> View:
+    """Resolve the token, set the respondent's language and private headers."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        invitation = Invitation.objects.for_token(token)
+        if invitation is None:
+            raise Http404("unknown invitation")
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(invitation.participant.language)
+            request.LANGUAGE_CODE = invitation.participant.language
+        rnd = invitation.round
+        if not rnd.accepts_answers():
+            response = _unavailable(request, invitation)
+        else:
+            response = view(request, invitation, token, *args, **kwargs)
+        # The token is in the URL: never leak it to other sites or caches.
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+def _unavailable(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    rnd = invitation.round
+    closed = rnd.is_past_closing()
+    submitted = Response.objects.filter(invitation=invitation, submitted_at__isnull=False).exists()
+    return render(
+        request,
+        "scan/unavailable.html",
+        {"round": rnd, "alliance": rnd.alliance, "closed": closed, "submitted": submitted},
+        status=410 if closed else 200,
+    )
+
+
+def _response(invitation: Invitation) -> Response | None:
+    return (
+        Response.objects.filter(invitation=invitation)
+        .prefetch_related("item_answers", "question_answers")
+        .first()
+    )
+
+
+def _context(invitation: Invitation, token: str, step: str, **extra: Any) -> dict[str, Any]:
+    rnd: Round = invitation.round
+    lang = translation.get_language() or "nl"
+    index = STEPS.index(step)
+    return {
+        "invitation": invitation,
+        "participant": invitation.participant,
+        "round": rnd,
+        "alliance": rnd.alliance,
+        "instrument": rnd.instrument,
+        "token": token,
+        "step": step,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "steps": [
+            {"id": s, "label": _step_label(rnd.instrument, s, lang), "number": n}
+            for n, s in enumerate(STEPS, start=1)
+        ],
+        "lang": lang,
+        **extra,
+    }
+
+
+def _step_label(instrument: Instrument, step: str, lang: str) -> str:
+    if step == "intro":
+        return _("Introduction")
+    if step == "review":
+        return _("Review and submit")
+    return localized(instrument.perspective(step).label, lang)
+
+
+def _step_url(token: str, step: str) -> str:
+    if step == "intro":
+        return reverse("scan:intro", args=[token])
+    if step == "review":
+        return reverse("scan:review", args=[token])
+    return reverse("scan:perspective", args=[token, step])
+
+
+@token_view
+def resume(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    """The link itself: go back to where the respondent left off."""
+    response = Response.objects.filter(invitation=invitation).first()
+    if response is None or not response.last_step:
+        return redirect(_step_url(token, "intro"))
+    if response.last_step == "done" or response.last_step not in STEPS:
+        return redirect(_step_url(token, "review"))
+    return redirect(_step_url(token, response.last_step))
+
+
+@token_view
+def intro(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    instrument = invitation.round.instrument
+    lang = translation.get_language() or "nl"
+    return render(
+        request,
+        "scan/intro.html",
+        _context(
+            invitation,
+            token,
+            "intro",
+            next_url=_step_url(token, STEPS[1]),
+            instrument_title=localized(instrument.title, lang),
+            instrument_intro=localized(instrument.intro, lang),
+        ),
+    )
+
+
+@token_view
+@require_http_methods(["GET", "POST"])
+def perspective(
+    request: HttpRequest, invitation: Invitation, token: str, perspective: str
+) -> HttpResponse:
+    if perspective not in PERSPECTIVES:
+        raise Http404("unknown step")
+    instrument = invitation.round.instrument
+    lang = translation.get_language() or "nl"
+    stored = _response(invitation)
+    form_kwargs = {"instrument": instrument, "perspective": perspective, "lang": lang}
+    if request.method == "POST":
+        form = PerspectiveForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            items, cleared, questions = form.answers()
+            index = STEPS.index(perspective)
+            nav = request.POST.get("nav", "next")
+            target = {"prev": STEPS[index - 1], "next": STEPS[index + 1]}.get(nav, perspective)
+            try:
+                response_save(
+                    invitation=invitation,
+                    step=target,
+                    items=items,
+                    cleared=cleared,
+                    questions=questions,
+                )
+            except RoundClosedError:
+                return _unavailable(request, invitation)
+            if nav == "save":
+                return render(
+                    request,
+                    "scan/saved.html",
+                    _context(invitation, token, perspective, resume_url=request.path),
+                )
+            return redirect(_step_url(token, target))
+        status = 400
+    else:
+        form = PerspectiveForm(initial=initial_from(stored, instrument), **form_kwargs)
+        status = 200
+    p = instrument.perspective(perspective)
+    return render(
+        request,
+        "scan/perspective.html",
+        _context(
+            invitation,
+            token,
+            perspective,
+            form=form,
+            perspective_label=localized(p.label, lang),
+            perspective_description=localized(p.description, lang),
+            submitted=bool(stored and stored.is_submitted),
+        ),
+        status=status,
+    )
+
+
+def _review_rows(instrument: Instrument, stored: Response | None, lang: str) -> list[dict[str, Any]]:
+    answers = initial_from(stored, instrument)
+    labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
+    dont_know = localized(instrument.scale.dont_know_label, lang)
+    phases = {p.value: p.label for p in Phase}
+    sections = []
+    for p in instrument.perspectives:
+        rows = []
+        for item in instrument.items_for(p.id):
+            raw = answers.get(item.id)
+            if raw is None:
+                shown = ""
+            elif raw == DONT_KNOW:
+                shown = dont_know
+            else:
+                shown = labels[int(raw) - instrument.scale.min]
+            rows.append({"text": localized(item.text, lang), "answer": shown})
+        for q in instrument.questions_for(p.id):
+            raw = answers.get(q.id, "")
+            if q.kind == "phase":
+                raw = dont_know if raw == DONT_KNOW else str(phases.get(raw, raw))
+            rows.append({"text": localized(q.text, lang), "answer": raw, "open": True})
+        unanswered = sum(1 for r in rows if not r["answer"] and not r.get("open"))
+        sections.append(
+            {
+                "id": p.id,
+                "label": localized(p.label, lang),
+                "rows": rows,
+                "unanswered": unanswered,
+            }
+        )
+    return sections
+
+
+@token_view
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            response_submit(invitation=invitation)
+        except RoundClosedError:
+            return _unavailable(request, invitation)
+        return redirect(reverse("scan:thanks", args=[token]))
+    stored = _response(invitation)
+    instrument = invitation.round.instrument
+    lang = translation.get_language() or "nl"
+    sections = _review_rows(instrument, stored, lang)
+    return render(
+        request,
+        "scan/review.html",
+        _context(
+            invitation,
+            token,
+            "review",
+            sections=sections,
+            unanswered=sum(s["unanswered"] for s in sections),
+            submitted=bool(stored and stored.is_submitted),
+            response=stored,
+        ),
+    )
+
+
+@token_view
+def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    stored = Response.objects.filter(invitation=invitation, submitted_at__isnull=False).first()
+    if stored is None:
+        return redirect(_step_url(token, "review"))
+    return render(
+        request,
+        "scan/thanks.html",
+        _context(invitation, token, "review", response=stored),
+    )

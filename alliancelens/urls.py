@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="alliances:list"), name="home"),
+    path("alliances/", include("alliancelens.alliances.urls")),
+    path("r/", include("alliancelens.scan.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("admin/", admin.site.urls),
+]
