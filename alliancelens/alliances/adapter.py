@@ -14,7 +14,9 @@ def round_answers(round: Round) -> pd.DataFrame:
     rows = (
         ItemAnswer.objects.filter(response__round=round, response__submitted_at__isnull=False)
         .order_by("response_id", "item_id")
-        .values_list("response_id", "response__partner__name", "response__level", "item_id", "value")
+        .values_list(
+            "response_id", "response__partner__name", "response__level", "item_id", "value"
+        )
     )
     return answers_frame(
         {

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Alliance, Participant, Partner, Round
+from .models import Alliance, Invitation, Participant, Partner, Round
 
 
 class AllianceForm(forms.ModelForm):
@@ -80,8 +80,8 @@ class IssueLinksForm(forms.Form):
         ("sheet", _("Print a sheet with a QR code per participant")),
         ("email", _("E-mail each participant their link")),
     ]
-    invitations = forms.ModelMultipleChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+    invitations: forms.ModelMultipleChoiceField[Invitation] = forms.ModelMultipleChoiceField(
+        queryset=Invitation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label=_("Participants"),
     )
@@ -90,15 +90,15 @@ class IssueLinksForm(forms.Form):
     def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["invitations"]
-        field.queryset = round.invitations.select_related(  # type: ignore[attr-defined]
-            "participant__partner"
-        )
-        field.label_from_instance = lambda inv: f"{inv.participant.name} ({inv.participant.partner})"  # type: ignore[attr-defined]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = round.invitations.select_related("participant__partner")
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         if data.get("output") == "email":
-            without = [i.participant.name for i in data.get("invitations", []) if not i.participant.email]
+            without = [
+                i.participant.name for i in data.get("invitations", []) if not i.participant.email
+            ]
             if without:
                 raise forms.ValidationError(
                     _("No e-mail address known for: %(names)s."),

@@ -278,7 +278,9 @@ class Invitation(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="invitations"
     )
-    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    token_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
     times_issued = models.PositiveSmallIntegerField(default=0)
     emailed_at = models.DateTimeField(null=True, blank=True)

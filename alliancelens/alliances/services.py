@@ -80,9 +80,7 @@ def round_create(*, alliance: Alliance, title: str, **fields: object) -> Round:
 def invitations_sync(*, round: Round) -> int:
     """Make sure every participant of the alliance has an invitation; return how many new."""
     existing = set(round.invitations.values_list("participant_id", flat=True))
-    missing = Participant.objects.filter(partner__alliance=round.alliance).exclude(
-        pk__in=existing
-    )
+    missing = Participant.objects.filter(partner__alliance=round.alliance).exclude(pk__in=existing)
     created = Invitation.objects.bulk_create(
         [Invitation(round=round, participant=p) for p in missing], ignore_conflicts=True
     )
@@ -152,7 +150,7 @@ def _locked_invitation(invitation: Invitation) -> Invitation:
 
 def _response_for(inv: Invitation) -> Response:
     try:
-        return inv.response  # type: ignore[no-any-return]
+        return inv.response
     except Response.DoesNotExist:
         pass
     try:

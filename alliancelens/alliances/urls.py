@@ -28,8 +28,6 @@ urlpatterns = [
     path("<slug:slug>/rounds/<int:number>/", rounds.round_detail, name="round"),
     path("<slug:slug>/rounds/<int:number>/open/", rounds.round_open_view, name="round_open"),
     path("<slug:slug>/rounds/<int:number>/close/", rounds.round_close_view, name="round_close"),
-    path(
-        "<slug:slug>/rounds/<int:number>/invitations/", rounds.invitations, name="invitations"
-    ),
+    path("<slug:slug>/rounds/<int:number>/invitations/", rounds.invitations, name="invitations"),
     path("<slug:slug>/rounds/<int:number>/results/", rounds.results, name="results"),
 ]

@@ -109,7 +109,7 @@ def analyze(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> AnalysisR
     overall = {
         p: (Stat(None, None, 0) if everything_hidden else Stat.of(scores[p])) for p in PERSPECTIVES
     }
-    counts = scores.groupby("partner")["respondent"].nunique().to_dict()
+    counts = {str(g): int(n) for g, n in scores.groupby("partner")["respondent"].nunique().items()}
     hidden = set(counts) if everything_hidden else suppressed_groups(counts, k)
     partners: dict[str, GroupSummary] = {}
     for name, group in scores.groupby("partner"):

@@ -16,7 +16,13 @@ from typing import Any
 import yaml
 
 # Identifiers other tools rely on; never rename them.
-PERSPECTIVES: tuple[str, ...] = ("ambition", "interests", "relationship", "organisation", "process")
+PERSPECTIVES: tuple[str, ...] = (
+    "ambition",
+    "interests",
+    "relationship",
+    "organisation",
+    "process",
+)
 PHASES: tuple[str, ...] = ("explore", "share", "agree", "design", "execute")
 FACETS: tuple[str, ...] = ("promise", "commitment", "action")
 EXCHANGES: tuple[str, ...] = ("gets", "brings")
@@ -306,15 +312,15 @@ def _parse_perspectives(c: _Checker, value: Any) -> tuple[Perspective, ...]:
             c.fail(where, f"id {pid!r} is not one of {', '.join(PERSPECTIVES)}")
         where = f"perspective {pid!r}"
         label = c.text(data.get("label"), where + " label")
-        description = c.text(
-            data.get("description", data.get("label")), where + " description"
-        )
+        description = c.text(data.get("description", data.get("label")), where + " description")
         out.append(Perspective(id=str(pid), label=label, description=description))
     ids = [p.id for p in out]
     if sorted(ids) != sorted(PERSPECTIVES):
         c.fail("perspectives", f"must be exactly {', '.join(PERSPECTIVES)}; found {ids}")
     # Keep the model's order whatever the file's order.
-    return tuple(sorted(out, key=lambda p: PERSPECTIVES.index(p.id) if p.id in PERSPECTIVES else 9))
+    return tuple(
+        sorted(out, key=lambda p: PERSPECTIVES.index(p.id) if p.id in PERSPECTIVES else 9)
+    )
 
 
 def _check_id(c: _Checker, raw_id: Any, where: str, seen: set[str]) -> str:
@@ -402,7 +408,10 @@ def load_instrument(path: str | Path) -> Instrument:
     ):
         raise InstrumentError(
             str(path),
-            [f"file name must be {instrument.id}/v{instrument.version}.yaml to match id and version"],
+            [
+                f"file name must be {instrument.id}/v{instrument.version}.yaml "
+                "to match id and version"
+            ],
         )
     return instrument
 

@@ -45,9 +45,9 @@ class PerspectiveForm(forms.Form):
         for question in instrument.questions_for(perspective):
             field: forms.Field
             if question.kind == "phase":
-                phase_choices = [
-                    (p.value, f"{p.label} — {PHASE_HELP[p]}") for p in Phase
-                ] + [(DONT_KNOW, localized(scale.dont_know_label, lang))]
+                phase_choices = [(p.value, f"{p.label} — {PHASE_HELP[p]}") for p in Phase] + [
+                    (DONT_KNOW, localized(scale.dont_know_label, lang))
+                ]
                 field = forms.ChoiceField(
                     choices=phase_choices, required=False, widget=forms.RadioSelect
                 )

@@ -153,9 +153,14 @@ def perspective(
     instrument = invitation.round.instrument
     lang = translation.get_language() or "nl"
     stored = _response(invitation)
-    form_kwargs = {"instrument": instrument, "perspective": perspective, "lang": lang}
+
+    def make_form(data: Any = None, initial: Any = None) -> PerspectiveForm:
+        return PerspectiveForm(
+            data, initial=initial, instrument=instrument, perspective=perspective, lang=lang
+        )
+
     if request.method == "POST":
-        form = PerspectiveForm(request.POST, **form_kwargs)
+        form = make_form(request.POST)
         if form.is_valid():
             items, cleared, questions = form.answers()
             index = STEPS.index(perspective)
@@ -180,7 +185,7 @@ def perspective(
             return redirect(_step_url(token, target))
         status = 400
     else:
-        form = PerspectiveForm(initial=initial_from(stored, instrument), **form_kwargs)
+        form = make_form(initial=initial_from(stored, instrument))
         status = 200
     p = instrument.perspective(perspective)
     return render(
@@ -199,14 +204,16 @@ def perspective(
     )
 
 
-def _review_rows(instrument: Instrument, stored: Response | None, lang: str) -> list[dict[str, Any]]:
+def _review_rows(
+    instrument: Instrument, stored: Response | None, lang: str
+) -> list[dict[str, Any]]:
     answers = initial_from(stored, instrument)
     labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
     dont_know = localized(instrument.scale.dont_know_label, lang)
     phases = {p.value: p.label for p in Phase}
     sections = []
     for p in instrument.perspectives:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for item in instrument.items_for(p.id):
             raw = answers.get(item.id)
             if raw is None:

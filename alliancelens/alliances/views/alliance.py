@@ -92,8 +92,13 @@ def partner_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "alliances/object_form.html",
-        {"alliance": alliance, "form": form, "title": partner.name, "object": partner,
-         "delete_url_name": "alliances:partner_delete"},
+        {
+            "alliance": alliance,
+            "form": form,
+            "title": partner.name,
+            "object": partner,
+            "delete_url_name": "alliances:partner_delete",
+        },
     )
 
 
@@ -129,8 +134,12 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "alliances/participants.html",
-        {"alliance": alliance, "participants": rows, "form": form,
-         "has_partners": alliance.partners.exists()},
+        {
+            "alliance": alliance,
+            "participants": rows,
+            "form": form,
+            "has_partners": alliance.partners.exists(),
+        },
     )
 
 
@@ -146,8 +155,13 @@ def participant_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "alliances/object_form.html",
-        {"alliance": alliance, "form": form, "title": participant.name, "object": participant,
-         "delete_url_name": "alliances:participant_delete"},
+        {
+            "alliance": alliance,
+            "form": form,
+            "title": participant.name,
+            "object": participant,
+            "delete_url_name": "alliances:participant_delete",
+        },
     )
 
 

@@ -21,4 +21,6 @@ def alliance_for(request: HttpRequest, slug: str) -> Alliance:
 
 def round_for(request: HttpRequest, slug: str, number: int) -> Round:
     alliance = alliance_for(request, slug)
-    return get_object_or_404(Round.objects.select_related("alliance"), alliance=alliance, number=number)
+    return get_object_or_404(
+        Round.objects.select_related("alliance"), alliance=alliance, number=number
+    )

@@ -76,7 +76,9 @@ def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     totals = {
         key: sum(r[key] for r in rates) for key in ("invited", "issued", "started", "submitted")
     }
-    totals["rate"] = round(100 * totals["submitted"] / totals["invited"]) if totals["invited"] else 0
+    totals["rate"] = (
+        round(100 * totals["submitted"] / totals["invited"]) if totals["invited"] else 0
+    )
     return render(
         request,
         "alliances/round_detail.html",
@@ -132,18 +134,31 @@ def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 }
                 for link in links
             ]
-            template = "alliances/links_sheet.html" if output == "sheet" else "alliances/links_list.html"
+            template = (
+                "alliances/links_sheet.html" if output == "sheet" else "alliances/links_list.html"
+            )
             return render(
                 request,
                 template,
-                {"alliance": rnd.alliance, "round": rnd, "rows": rows,
-                 "all_links": "\n".join(f"{r['participant'].name}\t{r['url']}" for r in rows)},
+                {
+                    "alliance": rnd.alliance,
+                    "round": rnd,
+                    "rows": rows,
+                    "all_links": "\n".join(
+                        f"{link.invitation.participant.name}\t{link_url(link.token)}"
+                        for link in links
+                    ),
+                },
             )
-    rows = rnd.invitations.select_related("participant__partner", "response")
     return render(
         request,
         "alliances/invitations.html",
-        {"alliance": rnd.alliance, "round": rnd, "form": form, "invitations": rows},
+        {
+            "alliance": rnd.alliance,
+            "round": rnd,
+            "form": form,
+            "invitations": rnd.invitations.select_related("participant__partner", "response"),
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -161,9 +176,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             {
                 "label": localized(p.label, lang),
                 "overall": result.perspectives[p.id],
-                "partners": [
-                    None if g.suppressed else g.perspectives[p.id] for g in partners
-                ],
+                "partners": [None if g.suppressed else g.perspectives[p.id] for g in partners],
             }
         )
     return render(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -45,16 +44,88 @@ PARTNERS = [
     ("Welzijn Samen", Sector.NONPROFIT, PartnerRole.COORDINATOR, 3.6, 0.3, (1, 2, 4)),
     ("Zorgverzekeraar Vitaal", Sector.PRIVATE, PartnerRole.MEMBER, 4.1, -0.2, (1, 1, 3)),
 ]
-FIRST = ["Anouk", "Bas", "Carmen", "Daan", "Esra", "Fleur", "Gijs", "Hanna", "Imran", "Joris",
-         "Kim", "Lotte", "Mehmet", "Noor", "Olaf", "Priya", "Quinten", "Roos", "Sem", "Tess",
-         "Umut", "Vera", "Wout", "Yara", "Zoë", "Bram", "Ilse", "Jesse", "Maud", "Rik", "Sanne",
-         "Thijs", "Lieke", "Milan", "Eva", "Stijn", "Fenna", "Koen", "Naima", "Ruben"]
-LAST = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-        "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer",
-        "de Wit", "Dijkstra", "Smits", "de Graaf", "van der Meer", "Kok", "Jacobs", "Haan",
-        "Vermeulen", "van den Berg", "van Dijk", "Willems", "Yilmaz", "El Amrani"]
+FIRST = [
+    "Anouk",
+    "Bas",
+    "Carmen",
+    "Daan",
+    "Esra",
+    "Fleur",
+    "Gijs",
+    "Hanna",
+    "Imran",
+    "Joris",
+    "Kim",
+    "Lotte",
+    "Mehmet",
+    "Noor",
+    "Olaf",
+    "Priya",
+    "Quinten",
+    "Roos",
+    "Sem",
+    "Tess",
+    "Umut",
+    "Vera",
+    "Wout",
+    "Yara",
+    "Zoë",
+    "Bram",
+    "Ilse",
+    "Jesse",
+    "Maud",
+    "Rik",
+    "Sanne",
+    "Thijs",
+    "Lieke",
+    "Milan",
+    "Eva",
+    "Stijn",
+    "Fenna",
+    "Koen",
+    "Naima",
+    "Ruben",
+]
+LAST = [
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "Kok",
+    "Jacobs",
+    "Haan",
+    "Vermeulen",
+    "van den Berg",
+    "van Dijk",
+    "Willems",
+    "Yilmaz",
+    "El Amrani",
+]
 # Perspective means in round 1 before partner, level and round effects.
-BASE = {"ambition": 3.3, "interests": 3.0, "relationship": 2.9, "organisation": 2.8, "process": 3.0}
+BASE = {
+    "ambition": 3.3,
+    "interests": 3.0,
+    "relationship": 2.9,
+    "organisation": 2.8,
+    "process": 3.0,
+}
 LEVEL_SHIFT = {Level.BOARD: 0.6, Level.MANAGEMENT: 0.15, Level.PROFESSIONAL: -0.35}
 FACET_SHIFT = {"promise": 0.5, "commitment": 0.0, "action": -0.6}
 AMBITION_WORDS = {
@@ -80,9 +151,21 @@ AMBITION_WORDS = {
     ],
 }
 ROUNDS = [
-    ("Nulmeting voorjaar 2026", datetime(2026, 3, 2, 9, tzinfo=dt_timezone.utc), Round.State.CLOSED),
-    ("Tussenmeting najaar 2026", datetime(2026, 9, 28, 9, tzinfo=dt_timezone.utc), Round.State.CLOSED),
-    ("Reflectiesessie winter 2026", datetime(2026, 11, 23, 9, tzinfo=dt_timezone.utc), Round.State.OPEN),
+    (
+        "Nulmeting voorjaar 2026",
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        Round.State.CLOSED,
+    ),
+    (
+        "Tussenmeting najaar 2026",
+        datetime(2026, 9, 28, 9, tzinfo=UTC),
+        Round.State.CLOSED,
+    ),
+    (
+        "Reflectiesessie winter 2026",
+        datetime(2026, 11, 23, 9, tzinfo=UTC),
+        Round.State.OPEN,
+    ),
 ]
 
 
@@ -147,7 +230,7 @@ def clip(value: float) -> int:
 
 @transaction.atomic
 def build_demo(user: User) -> Alliance:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not security
     instrument = latest_instrument()
     alliance = Alliance.objects.create(
         name="Gezonde Wijk Rivierstad-Noord",
@@ -161,7 +244,7 @@ def build_demo(user: User) -> Alliance:
         anonymity_threshold=3,
     )
     Membership.objects.create(user=user, alliance=alliance)
-    names = iter(rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 200))
+    names = iter(rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 200))
     people: list[tuple[Participant, float, float]] = []
     for name, sector, role, interest, shift, counts in PARTNERS:
         partner = Partner.objects.create(alliance=alliance, name=name, sector=sector, role=role)
@@ -208,11 +291,17 @@ def build_demo(user: User) -> Alliance:
                 level=person.level,
                 last_step="done" if submitted else "relationship",
                 started_at=started,
-                submitted_at=started + timedelta(minutes=rng.randint(8, 40)) if submitted else None,
+                submitted_at=started + timedelta(minutes=rng.randint(8, 40))
+                if submitted
+                else None,
                 times_submitted=1 if submitted else 0,
             )
             for item in instrument.items:
-                if number == 3 and not submitted and item.perspective not in ("ambition", "interests"):
+                if (
+                    number == 3
+                    and not submitted
+                    and item.perspective not in ("ambition", "interests")
+                ):
                     continue
                 roll = rng.random()
                 if roll < 0.02:

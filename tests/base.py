@@ -1,0 +1,102 @@
+"""Shared fixtures: one alliance with named people, and a stranger's alliance."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+from alliancelens.alliances.models import (
+    Alliance,
+    Invitation,
+    Level,
+    Participant,
+    Partner,
+    Response,
+    Round,
+)
+from alliancelens.alliances.services import (
+    alliance_create,
+    invitations_issue,
+    round_create,
+    round_open,
+)
+from alliancelens.instrument import latest_instrument
+
+PASSWORD = "correct horse battery staple"
+
+
+class AllianceTestCase(TestCase):
+    """A facilitator with an alliance of three partners, and an outsider
+    who facilitates another alliance and must see nothing of this one."""
+
+    alliance: Alliance
+    facilitator: User
+    outsider: User
+    partners: dict[str, Partner]
+    participants: list[Participant]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.facilitator = User.objects.create_user("fiona", password=PASSWORD)
+        cls.outsider = User.objects.create_user("oscar", password=PASSWORD)
+        cls.alliance = alliance_create(
+            facilitator=cls.facilitator, name="Gezonde Wijk", ambition="Samen gezonder"
+        )
+        alliance_create(facilitator=cls.outsider, name="Elders")
+        cls.partners = {
+            name: Partner.objects.create(alliance=cls.alliance, name=name)
+            for name in ("Gemeente", "Woningcorporatie", "Zorg")
+        }
+        cls.participants = []
+        for pname, partner in cls.partners.items():
+            for i, level in enumerate(
+                [Level.BOARD, Level.MANAGEMENT, Level.PROFESSIONAL, Level.PROFESSIONAL]
+            ):
+                cls.participants.append(
+                    Participant.objects.create(
+                        partner=partner,
+                        name=f"{pname} persoon {i + 1}",
+                        email=f"{pname.lower()}{i + 1}@example.org",
+                        level=level,
+                        language="en" if i == 3 else "nl",
+                    )
+                )
+
+    def login(self, user: User | None = None) -> None:
+        self.client.force_login(user or self.facilitator)
+
+    def open_round(self, title: str = "Ronde 1") -> Round:
+        rnd = round_create(alliance=self.alliance, title=title)
+        return round_open(round=rnd)
+
+    def token_for(self, rnd: Round, participant: Participant) -> str:
+        inv = Invitation.objects.get(round=rnd, participant=participant)
+        (link,) = invitations_issue(invitations=[inv])
+        return link.token
+
+
+def full_answers(perspective: str, value: str = "4") -> dict[str, Any]:
+    """POST data answering every statement of a perspective with ``value``."""
+    instrument = latest_instrument()
+    data: dict[str, Any] = {item.id: value for item in instrument.items_for(perspective)}
+    data["nav"] = "next"
+    return data
+
+
+def answer_everything(client: Any, token: str, value: str = "4") -> None:
+    for p in ("ambition", "interests", "relationship", "organisation", "process"):
+        response = client.post(f"/r/{token}/p/{p}/", full_answers(p, value))
+        assert response.status_code == 302, response.content[:500]
+    response = client.post(f"/r/{token}/review/")
+    assert response.status_code == 302
+
+
+def submitted(rnd: Round) -> int:
+    return Response.objects.filter(round=rnd, submitted_at__isnull=False).count()
+
+
+def strip_tags(html: bytes) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))

@@ -1,0 +1,169 @@
+"""A respondent answers the scan through their link: pages, drafts, submit."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+
+from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, Response
+from alliancelens.alliances.services import round_close, round_create
+from alliancelens.instrument import latest_instrument
+
+from .base import AllianceTestCase, answer_everything, full_answers, submitted
+
+
+class RespondentFlowTests(AllianceTestCase):
+    def setUp(self):
+        self.round = self.open_round()
+        self.participant = self.participants[0]  # Dutch-speaking board member
+        self.token = self.token_for(self.round, self.participant)
+
+    def url(self, step: str = "") -> str:
+        return f"/r/{self.token}/{step}"
+
+    def test_it_answers_across_two_visits_and_submits(self):
+        # Visit 1: intro, then the ambition page, then leave.
+        intro = self.client.get(self.url(), follow=True)
+        self.assertContains(intro, "Welkom")
+        self.assertContains(intro, "privacy")
+        data = full_answers("ambition", "4")
+        data["amb_direction"] = "dk"
+        data["ambition_own_words"] = "Minder wachtlijsten in de wijk"
+        page = self.client.post(self.url("p/ambition/"), data)
+        self.assertRedirects(page, self.url("p/interests/"))
+        self.client.post(
+            self.url("p/interests/"), {**full_answers("interests", "2"), "nav": "save"}
+        )
+
+        # Visit 2, in a fresh browser: the link resumes at the interests page
+        # with the earlier answers filled in.
+        self.client.cookies.clear()
+        resumed = self.client.get(self.url())
+        self.assertRedirects(resumed, self.url("p/interests/"))
+        page = self.client.get(self.url("p/interests/"))
+        checked = re.findall(rb'value="2" id="[^"]+" checked', page.content)
+        assert len(checked) == len(latest_instrument().items_for("interests"))
+        for perspective in ("interests", "relationship", "organisation", "process"):
+            self.client.post(self.url(f"p/{perspective}/"), full_answers(perspective, "3"))
+        review = self.client.get(self.url("review/"))
+        self.assertContains(review, "Minder wachtlijsten in de wijk")
+        self.assertContains(review, "Weet ik niet")
+        done = self.client.post(self.url("review/"))
+        self.assertRedirects(done, self.url("thanks/"))
+
+        response = Response.objects.get(invitation__participant=self.participant)
+        assert response.is_submitted
+        assert response.partner == self.participant.partner
+        assert response.level == self.participant.level
+        answers = dict(response.item_answers.values_list("item_id", "value"))
+        assert answers["amb_direction"] is None  # don't know
+        assert answers["amb_meaning_own"] == 4
+        assert answers["int_known"] == 3  # changed on the second visit
+        assert len(answers) == len(latest_instrument().items)
+        assert QuestionAnswer.objects.get(
+            response=response, question_id="ambition_own_words"
+        ).value
+
+    def test_the_phase_question_stores_a_phase_id(self):
+        data = {**full_answers("process"), "phase_now": "agree"}
+        self.client.post(self.url("p/process/"), data)
+        assert QuestionAnswer.objects.get(question_id="phase_now").value == "agree"
+
+    def test_an_out_of_range_answer_is_a_form_error_and_saves_nothing(self):
+        data = full_answers("relationship", "4")
+        data["rel_trust"] = "7"
+        page = self.client.post(self.url("p/relationship/"), data)
+        assert page.status_code == 400
+        self.assertContains(page, "Er is niets", status_code=400)
+        self.assertContains(page, 'id="item-rel_trust"', status_code=400)
+        assert ItemAnswer.objects.count() == 0
+        assert Response.objects.count() == 0
+
+    def test_an_unknown_phase_is_a_form_error(self):
+        page = self.client.post(
+            self.url("p/process/"), {**full_answers("process"), "phase_now": "party"}
+        )
+        assert page.status_code == 400
+        assert ItemAnswer.objects.count() == 0
+
+    def test_clearing_an_answer_removes_it(self):
+        self.client.post(self.url("p/organisation/"), full_answers("organisation", "5"))
+        data = full_answers("organisation", "5")
+        del data["org_money"]
+        self.client.post(self.url("p/organisation/"), data)
+        assert not ItemAnswer.objects.filter(item_id="org_money").exists()
+        assert ItemAnswer.objects.filter(item_id="org_who_decides", value=5).exists()
+
+    def test_a_double_submit_never_creates_a_second_response(self):
+        answer_everything(self.client, self.token)
+        again = self.client.post(self.url("review/"))
+        assert again.status_code == 302
+        # A second device with the same link.
+        from django.test import Client
+
+        other = Client()
+        other.post(self.url("p/ambition/"), full_answers("ambition", "1"))
+        other.post(self.url("review/"))
+        assert Response.objects.filter(invitation__participant=self.participant).count() == 1
+        response = Response.objects.get()
+        assert response.times_submitted == 3
+        assert ItemAnswer.objects.get(response=response, item_id="amb_direction").value == 1
+        assert submitted(self.round) == 1
+
+    def test_answers_stay_editable_after_submitting_until_the_round_closes(self):
+        answer_everything(self.client, self.token, "4")
+        first = Response.objects.get().submitted_at
+        self.client.post(self.url("p/process/"), full_answers("process", "2"))
+        assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
+        review = self.client.get(self.url("review/"))
+        self.assertContains(review, "Wijzigingen versturen")
+        assert Response.objects.get().submitted_at == first
+
+        round_close(round=self.round)
+        closed = self.client.get(self.url("p/process/"))
+        assert closed.status_code == 410
+        self.assertContains(closed, "Deze ronde is gesloten", status_code=410)
+        self.assertContains(closed, "meegeteld", status_code=410)
+        blocked = self.client.post(self.url("p/process/"), full_answers("process", "5"))
+        assert blocked.status_code == 410
+        assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
+
+    def test_a_round_past_its_closing_time_accepts_nothing(self):
+        self.round.closes_at = timezone.now() - timedelta(minutes=1)
+        self.round.save()
+        page = self.client.post(self.url("p/ambition/"), full_answers("ambition"))
+        assert page.status_code == 410
+        assert Response.objects.count() == 0
+
+    def test_a_round_that_is_not_open_yet_says_so(self):
+        draft = round_create(alliance=self.alliance, title="Later")
+        draft.invitations.create(participant=self.participant)
+        token = self.token_for(draft, self.participant)
+        page = self.client.get(f"/r/{token}/intro/")
+        assert page.status_code == 200
+        self.assertContains(page, "nog niet open")
+
+    def test_the_page_speaks_the_participants_language_until_they_switch(self):
+        english = self.participants[3]
+        token = self.token_for(self.round, english)
+        page = self.client.get(f"/r/{token}/intro/")
+        self.assertContains(page, "Welcome")
+        assert page.context["lang"] == "en"
+        switch = self.client.post(
+            "/i18n/setlang/", {"language": "nl", "next": f"/r/{token}/intro/"}
+        )
+        assert switch.status_code == 302
+        page = self.client.get(f"/r/{token}/intro/")
+        self.assertContains(page, "Welkom")
+        statement = latest_instrument().item("amb_direction").text
+        self.assertContains(self.client.get(f"/r/{token}/p/ambition/"), statement["nl"])
+
+    def test_progress_is_shown_on_every_step(self):
+        page = self.client.get(self.url("p/relationship/"))
+        self.assertContains(page, "Stap 4 van 7")
+        self.assertContains(page, '<progress value="4" max="7"')
+
+    def test_an_unknown_step_is_404(self):
+        assert self.client.get(self.url("p/finance/")).status_code == 404
