@@ -28,7 +28,7 @@ class TokenTests(AllianceTestCase):
         rnd = self.open_round()
         (link,) = invitations_issue(invitations=[rnd.invitations.first()])
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM {Invitation._meta.db_table}")
+            cursor.execute(f"SELECT * FROM {Invitation._meta.db_table}")  # noqa: S608
             dump = repr(cursor.fetchall())
         assert link.token not in dump
         assert hashlib.sha256(link.token.encode()).hexdigest() in dump

@@ -1,0 +1,111 @@
+"""The first part of the analysis engine: perspective scores and suppression."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from alliancelens.analysis import AnswersError, analyze, answers_frame, suppressed_groups
+from alliancelens.analysis.engine import perspective_scores, recode
+from alliancelens.instrument import PERSPECTIVES, latest_instrument
+
+INSTRUMENT = latest_instrument()
+
+
+def rows_for(respondent: str, partner: str, values: dict[str, float], level: str = "professional"):
+    return [
+        {
+            "respondent": respondent,
+            "partner": partner,
+            "level": level,
+            "round": 1,
+            "item": item,
+            "value": v,
+        }
+        for item, v in values.items()
+    ]
+
+
+def all_items(value: float) -> dict[str, float]:
+    return {i.id: value for i in INSTRUMENT.items}
+
+
+def test_reverse_items_are_turned_around_and_dont_know_is_missing():
+    frame = answers_frame(
+        rows_for(
+            "r1", "A", {"amb_fine_words": 5, "amb_direction": 5, "amb_resources": float("nan")}
+        )
+    )
+    scale = recode(frame, INSTRUMENT).set_index("item")["value"]
+    assert scale["amb_fine_words"] == 1  # reverse-worded
+    assert scale["amb_direction"] == 5
+    assert math.isnan(scale["amb_resources"])
+
+
+def test_a_perspective_score_needs_half_of_its_items():
+    process = [i.id for i in INSTRUMENT.items_for("process") if not i.reverse]
+    n = len(INSTRUMENT.items_for("process"))
+    half = math.ceil(n / 2)
+    enough = {item: 4 for item in process[:half]}
+    too_few = {item: 4 for item in process[: half - 1]}
+    frame = answers_frame(rows_for("r1", "A", enough) + rows_for("r2", "A", too_few))
+    scores = perspective_scores(recode(frame, INSTRUMENT), INSTRUMENT).set_index("respondent")
+    assert scores.loc["r1", "process"] == 4
+    assert math.isnan(scores.loc["r2", "process"])
+
+
+def test_mean_and_sample_sd_over_respondents():
+    frame = answers_frame(
+        rows_for("r1", "A", all_items(2))
+        + rows_for("r2", "A", all_items(4))
+        + rows_for("r3", "A", all_items(3))
+    )
+    result = analyze(frame, INSTRUMENT, k=3)
+    stat = result.perspectives["relationship"]
+    # Reverse items flip 2↔4 and keep 3, so every respondent's relationship
+    # score is a mix; compute the expectation independently.
+    items = INSTRUMENT.items_for("relationship")
+
+    def score(v):
+        return sum((6 - v) if i.reverse else v for i in items) / len(items)
+
+    expected = pd.Series([score(2), score(4), score(3)])
+    assert stat.n == 3
+    assert stat.mean == pytest.approx(expected.mean())
+    assert stat.sd == pytest.approx(expected.std(ddof=1))
+
+
+def test_unknown_items_and_out_of_range_values_are_errors():
+    with pytest.raises(AnswersError, match="unknown item"):
+        recode(answers_frame(rows_for("r1", "A", {"nope": 3})), INSTRUMENT)
+    with pytest.raises(AnswersError, match="outside the scale"):
+        recode(answers_frame(rows_for("r1", "A", {"amb_direction": 6})), INSTRUMENT)
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ({"A": 5, "B": 4, "C": 3}, set()),
+        ({"A": 5, "B": 4, "C": 2}, {"C", "B"}),  # one hidden → the smallest other too
+        ({"A": 5, "B": 1, "C": 1, "D": 6}, {"B", "C", "A"}),  # 1 + 1 < k → add more
+        ({"A": 5, "B": 0}, set()),  # an empty group reveals nothing
+        ({"A": 2}, {"A"}),
+        ({"A": 2, "B": 2}, {"A", "B"}),
+    ],
+)
+def test_complementary_suppression(counts, hidden):
+    assert suppressed_groups(counts, 3) == hidden
+
+
+def test_no_partner_below_k_is_ever_shown():
+    frame = answers_frame(
+        [r for n in range(4) for r in rows_for(f"a{n}", "A", all_items(4))]
+        + [r for n in range(3) for r in rows_for(f"b{n}", "B", all_items(3))]
+        + [r for n in range(2) for r in rows_for(f"c{n}", "C", all_items(2))]
+    )
+    result = analyze(frame, INSTRUMENT, k=3)
+    assert result.partners["C"].suppressed and result.partners["B"].suppressed
+    assert not result.partners["A"].suppressed
+    assert set(result.partners["A"].perspectives) == set(PERSPECTIVES)

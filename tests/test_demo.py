@@ -1,0 +1,100 @@
+"""The demo alliance: deterministic, idempotent and believable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pandas as pd
+from django.core.management import call_command
+from django.test import TestCase
+
+from alliancelens.alliances.adapter import round_analysis, round_answers
+from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Round
+from alliancelens.analysis.engine import perspective_scores, recode
+from alliancelens.instrument import latest_instrument
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def fingerprint() -> str:
+    rows = ItemAnswer.objects.order_by(
+        "response__round__number", "response__partner__name", "response__started_at", "item_id"
+    ).values_list(
+        "response__round__number", "response__partner__name", "response__level", "item_id", "value"
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+class DemoTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.output = run_demo()
+        cls.alliance = Alliance.objects.get(slug="demo")
+
+    def test_it_prints_a_working_login_and_respondent_link(self):
+        assert "user: facilitator" in self.output
+        password = re.search(r"password: (\S+)", self.output).group(1)
+        assert self.client.login(username="facilitator", password=password)
+        token = re.search(r"/r/([A-Za-z0-9_-]+)/", self.output).group(1)
+        self.client.logout()
+        assert self.client.get(f"/r/{token}/", follow=True).status_code == 200
+
+    def test_running_it_again_changes_no_data(self):
+        before = (fingerprint(), Participant.objects.count(), Round.objects.count())
+        output = run_demo()
+        assert "unchanged" in output
+        assert (fingerprint(), Participant.objects.count(), Round.objects.count()) == before
+
+    def test_a_rebuild_gives_the_same_data(self):
+        before = fingerprint()
+        run_demo("--reset")
+        assert fingerprint() == before
+
+    def test_it_has_five_partners_all_levels_and_two_closed_rounds(self):
+        assert self.alliance.partners.count() == 5
+        levels = set(
+            Participant.objects.filter(partner__alliance=self.alliance).values_list(
+                "level", flat=True
+            )
+        )
+        assert levels == {Level.BOARD, Level.MANAGEMENT, Level.PROFESSIONAL}
+        states = list(self.alliance.rounds.order_by("number").values_list("state", flat=True))
+        assert states == ["closed", "closed", "open"]
+        for rnd in self.alliance.rounds.filter(state="closed"):
+            assert round_analysis(rnd).n_respondents >= 25
+
+    def scores(self, number: int) -> pd.DataFrame:
+        rnd = self.alliance.rounds.get(number=number)
+        instrument = latest_instrument()
+        return perspective_scores(recode(round_answers(rnd), instrument), instrument)
+
+    def test_the_board_sees_things_rosier_than_professionals(self):
+        scores = self.scores(1)
+        by_level = scores.groupby("level")[["ambition", "organisation", "process"]].mean()
+        assert (by_level.loc["board"] - by_level.loc["professional"]).min() > 0.5
+
+    def test_partners_diverge_on_interests(self):
+        by_partner = self.scores(1).groupby("partner")["interests"].mean()
+        assert by_partner.max() - by_partner.min() >= 1.0
+
+    def test_the_second_round_improves_on_relationship(self):
+        first, second = (
+            self.scores(1)["relationship"].mean(),
+            self.scores(2)["relationship"].mean(),
+        )
+        assert second - first > 0.4
+
+    def test_the_results_page_shows_the_engines_numbers(self):
+        self.client.login(username="facilitator", password="demo-facilitator")
+        rnd = self.alliance.rounds.get(number=2)
+        page = self.client.get(f"/alliances/demo/rounds/2/results/")
+        expected = round_analysis(rnd)
+        assert page.context["result"] == expected
+        mean = expected.perspectives["relationship"].mean
+        self.assertContains(page, f"{mean:.2f}".replace(".", ","))
