@@ -32,6 +32,9 @@ def fingerprint() -> str:
 
 
 class DemoTests(TestCase):
+    alliance: Alliance
+    output: str
+
     @classmethod
     def setUpTestData(cls):
         cls.output = run_demo()
@@ -93,7 +96,7 @@ class DemoTests(TestCase):
     def test_the_results_page_shows_the_engines_numbers(self):
         self.client.login(username="facilitator", password="demo-facilitator")
         rnd = self.alliance.rounds.get(number=2)
-        page = self.client.get(f"/alliances/demo/rounds/2/results/")
+        page = self.client.get("/alliances/demo/rounds/2/results/")
         expected = round_analysis(rnd)
         assert page.context["result"] == expected
         mean = expected.perspectives["relationship"].mean

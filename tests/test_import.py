@@ -33,10 +33,10 @@ class ImportTests(AllianceTestCase):
 
     def test_a_good_csv_imports_every_row(self):
         csv = (
-            "name,email,partner,level,language\n"
-            "Ada Boer,ada@example.org,Gemeente,board,nl\n"
-            "Bo Smit,,zorg,professional,en\n"
-        ).encode()
+            b"name,email,partner,level,language\n"
+            b"Ada Boer,ada@example.org,Gemeente,board,nl\n"
+            b"Bo Smit,,zorg,professional,en\n"
+        )
         report = self.run_import("people.csv", csv)
         assert report.ok, report
         assert Participant.objects.count() == self.before + 2
@@ -64,15 +64,15 @@ class ImportTests(AllianceTestCase):
 
     def test_bad_rows_import_nothing_and_every_bad_row_is_listed(self):
         csv = (
-            "name,email,partner,level,language\n"
-            "Goed Mens,goed@example.org,Gemeente,board,nl\n"
-            ",x@example.org,Gemeente,board,nl\n"
-            "Eva,not-an-email,Gemeente,board,nl\n"
-            "Fred,,Onbekend BV,board,nl\n"
-            "Gert,,Zorg,chef,nl\n"
-            "Hans,,Zorg,board,fr\n"
-            "Goed Mens,goed@example.org,Gemeente,board,nl\n"
-        ).encode()
+            b"name,email,partner,level,language\n"
+            b"Goed Mens,goed@example.org,Gemeente,board,nl\n"
+            b",x@example.org,Gemeente,board,nl\n"
+            b"Eva,not-an-email,Gemeente,board,nl\n"
+            b"Fred,,Onbekend BV,board,nl\n"
+            b"Gert,,Zorg,chef,nl\n"
+            b"Hans,,Zorg,board,fr\n"
+            b"Goed Mens,goed@example.org,Gemeente,board,nl\n"
+        )
         report = self.run_import("people.csv", csv)
         assert not report.ok
         assert Participant.objects.count() == self.before

@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from django.conf import settings
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
