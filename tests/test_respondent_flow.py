@@ -151,14 +151,29 @@ class RespondentFlowTests(AllianceTestCase):
         page = self.client.get(f"/r/{token}/intro/")
         self.assertContains(page, "Welcome")
         assert page.context["lang"] == "en"
-        switch = self.client.post(
-            "/i18n/setlang/", {"language": "nl", "next": f"/r/{token}/intro/"}
-        )
-        assert switch.status_code == 302
+        switch = self.client.get(f"/r/{token}/intro/?lang=nl")
+        self.assertRedirects(switch, f"/r/{token}/intro/", fetch_redirect_response=False)
+        assert switch["Referrer-Policy"] == "no-referrer"
         page = self.client.get(f"/r/{token}/intro/")
         self.assertContains(page, "Welkom")
         statement = latest_instrument().item("amb_direction").text
         self.assertContains(self.client.get(f"/r/{token}/p/ambition/"), statement["nl"])
+
+    def test_forms_post_with_a_null_origin_but_never_from_another_site(self):
+        """With no-referrer, browsers send Origin: null on token pages."""
+        data = full_answers("ambition")
+        ok = self.client.post(self.url("p/ambition/"), data, headers={"origin": "null"})
+        assert ok.status_code == 302
+        same = self.client.post(
+            self.url("p/ambition/"), data, headers={"origin": "http://testserver"}
+        )
+        assert same.status_code == 302
+        data["amb_direction"] = "1"
+        forged = self.client.post(
+            self.url("p/ambition/"), data, headers={"origin": "https://evil.example"}
+        )
+        assert forged.status_code == 403
+        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
 
     def test_progress_is_shown_on_every_step(self):
         page = self.client.get(self.url("p/relationship/"))

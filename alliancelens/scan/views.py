@@ -12,11 +12,12 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from alliancelens.alliances.models import Invitation, Phase, Response, Round
@@ -30,14 +31,45 @@ STEPS = ("intro", *PERSPECTIVES, "review")
 View = Callable[..., HttpResponse]
 
 
+def _foreign_origin(request: HttpRequest) -> bool:
+    """True when a POST names another site as its origin.
+
+    Token pages send ``Referrer-Policy: no-referrer``, so browsers send
+    ``Origin: null`` with their forms and Django's CSRF check cannot be used.
+    The token in the URL is the credential (a forger would need it), and a
+    POST that does name a foreign origin is still refused.
+    """
+    origin = request.headers.get("Origin")
+    if request.method != "POST" or origin in (None, "null"):
+        return False
+    return bool(origin != f"{request.scheme}://{request.get_host()}")
+
+
 def token_view(view: View) -> View:
     """Resolve the token, set the respondent's language and private headers."""
 
+    @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
         invitation = Invitation.objects.for_token(token)
         if invitation is None:
             raise Http404("unknown invitation")
+        if _foreign_origin(request):
+            return HttpResponseForbidden("cross-site request refused")
+        choice = request.GET.get("lang")
+        if choice in dict(settings.LANGUAGES):
+            # The language switch of token pages is a plain link: a POST form
+            # would hit the same Origin: null problem as above.
+            switched = redirect(request.path)
+            switched.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                choice,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+            switched["Referrer-Policy"] = "no-referrer"
+            return switched
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             translation.activate(invitation.participant.language)
             request.LANGUAGE_CODE = invitation.participant.language

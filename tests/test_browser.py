@@ -1,0 +1,97 @@
+"""A respondent on a 360 px phone, using only the keyboard, in real Chromium.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium); it never downloads
+a browser. Without Chromium the test is skipped on a developer machine but
+fails under CI, where `make test` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+
+from alliancelens.alliances.models import ItemAnswer, Level, Participant, Partner
+from alliancelens.alliances.services import (
+    alliance_create,
+    invitations_issue,
+    round_create,
+    round_open,
+)
+from alliancelens.instrument import latest_instrument
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/ensure-system-packages.sh")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+
+class PhoneKeyboardTests(StaticLiveServerTestCase):
+    def setUp(self):
+        user = User.objects.create_user("fiona")
+        alliance = alliance_create(facilitator=user, name="Gezonde Wijk")
+        partner = Partner.objects.create(alliance=alliance, name="Gemeente")
+        self.person = Participant.objects.create(partner=partner, name="Anna", level=Level.BOARD)
+        rnd = round_open(round=round_create(alliance=alliance, title="Ronde 1"))
+        (link,) = invitations_issue(invitations=rnd.invitations.all())
+        self.url = f"{self.live_server_url}/r/{link.token}/"
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        self.page = self.browser.new_page(viewport={"width": 360, "height": 740}, locale="nl-NL")
+
+    def tearDown(self):
+        self.browser.close()
+        self._pw.stop()
+
+    def assert_fits_the_screen(self, page: Page) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"page is {width}px wide on a 360px screen: {page.url}"
+
+    def tab_to(self, page: Page, selector: str, limit: int = 40) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"keyboard focus never reached {selector}")
+
+    def test_a_respondent_answers_a_page_with_the_keyboard_on_a_phone(self):
+        page = self.page
+        page.goto(self.url)
+        assert page.locator("h1").inner_text().startswith("Welkom")
+        self.assert_fits_the_screen(page)
+        self.tab_to(page, "a.button.primary")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/p/ambition/")
+        self.assert_fits_the_screen(page)
+
+        items = latest_instrument().items_for("ambition")
+        self.tab_to(page, f"input[name={items[0].id}]")
+        for n, item in enumerate(items):
+            if n:
+                page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.name") == item.id
+            page.keyboard.press("Space")  # choose 1 …
+            for _ in range(3):
+                page.keyboard.press("ArrowDown")  # … and move to 4
+        page.keyboard.press("Tab")
+        page.keyboard.type("Minder wachtlijsten")
+        self.tab_to(page, "button[value=next]")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "scan-phone.png"), full_page=False)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/p/interests/")
+
+        values = dict(ItemAnswer.objects.values_list("item_id", "value"))
+        assert values == {item.id: 4 for item in items}
+        self.assert_fits_the_screen(page)
