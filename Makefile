@@ -40,7 +40,7 @@ pytest:
 	$(TEST_ENV) $(BIN)/pytest
 
 pytest-postgres:
-	$(TEST_ENV) bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser"
+	$(TEST_ENV) bash scripts/with-postgres.sh $(BIN)/pytest
 
 messages:
 	cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens makemessages -l nl -l en --no-obsolete --no-location -v0

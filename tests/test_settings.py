@@ -79,3 +79,15 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 def test_dutch_is_the_default_language():
     assert settings.LANGUAGE_CODE == "nl"
     assert [code for code, _ in settings.LANGUAGES] == ["nl", "en"]
+
+
+@pytest.mark.django_db
+def test_the_suite_uses_postgresql_when_database_url_is_set():
+    """Guards the PostgreSQL pass of `make test` against a silent fallback."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert connection.vendor == "postgresql"
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            assert cursor.fetchone()[0].startswith("15")
+    else:
+        assert connection.vendor == "sqlite"

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils.text import slugify
 
 from alliancelens.instrument import PHASES, latest_instrument
 
@@ -250,10 +251,12 @@ def build_demo(user: User) -> Alliance:
         partner = Partner.objects.create(alliance=alliance, name=name, sector=sector, role=role)
         for level, count in zip(Level, counts, strict=True):
             for _ in range(count):
+                person_name = next(names)
                 person = Participant.objects.create(
                     partner=partner,
-                    name=next(names),
-                    email="",
+                    name=person_name,
+                    # .example addresses can never reach a real mailbox.
+                    email=f"{slugify(person_name)}@{slugify(name)}.example",
                     level=level,
                     language="en" if rng.random() < 0.1 else "nl",
                 )
