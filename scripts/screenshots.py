@@ -1,0 +1,45 @@
+"""Take the documentation screenshots from a running `make run` server.
+
+Usage: .venv/bin/python scripts/screenshots.py RESPONDENT_LINK
+(the link that `make run` prints). Uses Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def main(link: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        desk = browser.new_page(viewport={"width": 1200, "height": 900})
+        desk.goto(f"{BASE}/accounts/login/")
+        desk.fill("#id_username", "facilitator")
+        desk.fill("#id_password", "demo-facilitator")
+        desk.click("main button[type=submit]")
+        desk.wait_for_url(f"{BASE}/alliances/")
+        for name, path in [
+            ("results", "/alliances/demo/rounds/2/results/"),
+            ("round", "/alliances/demo/rounds/3/"),
+            ("alliance", "/alliances/demo/"),
+        ]:
+            desk.goto(BASE + path)
+            desk.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+        phone = browser.new_page(viewport={"width": 360, "height": 740})
+        phone.goto(link)
+        phone.screenshot(path=str(OUT / "scan-intro-phone.png"))
+        phone.click("a.button.primary")
+        phone.screenshot(path=str(OUT / "scan-ambition-phone.png"))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
