@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alliancelens.analysis import AnswersError, analyze, answers_frame, suppressed_groups
 from alliancelens.analysis.engine import perspective_scores, recode
@@ -109,3 +111,70 @@ def test_no_partner_below_k_is_ever_shown():
     assert result.partners["C"].suppressed and result.partners["B"].suppressed
     assert not result.partners["A"].suppressed
     assert set(result.partners["A"].perspectives) == set(PERSPECTIVES)
+
+
+@st.composite
+def answer_sets(draw):
+    """Random respondents in up to five partners, with gaps in their answers."""
+    rows = []
+    n_partners = draw(st.integers(1, 5))
+    for p in range(n_partners):
+        for r in range(draw(st.integers(0, 6))):
+            for item in INSTRUMENT.items:
+                # Each respondent skips whole perspectives now and then, so
+                # scored counts differ between perspectives.
+                if draw(st.integers(0, 9)) == 0:
+                    continue
+                value = draw(st.sampled_from([1, 2, 3, 4, 5, float("nan")]))
+                rows.append(
+                    {
+                        "respondent": f"{p}-{r}",
+                        "partner": f"P{p}",
+                        "level": "board",
+                        "round": 1,
+                        "item": item.id,
+                        "value": value,
+                    }
+                )
+    return rows
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(answer_sets(), st.integers(3, 5))
+def test_no_output_reveals_a_group_below_k_directly_or_by_subtraction(rows, k):
+    if not rows:
+        return
+    result = analyze(answers_frame(rows), INSTRUMENT, k=k)
+    for name, group in result.partners.items():
+        if group.n < k:
+            assert group.suppressed, name
+    for p in PERSPECTIVES:
+        overall = result.perspectives[p]
+        if overall.mean is not None:
+            assert overall.n >= k
+        hidden_n = []
+        for group in result.partners.values():
+            cell = group.perspectives.get(p)
+            if cell is not None and cell.mean is not None:
+                assert cell.n >= k
+            else:
+                n = cell.n if cell is not None else None
+                if n is None:
+                    # Hidden as a whole: count its scored respondents.
+                    n = 0 if group.n == 0 else _scored(rows, group.name, p)
+                if n:
+                    hidden_n.append(n)
+        if overall.mean is not None and hidden_n:
+            # What the total minus the visible cells reveals covers ≥ k people
+            # in at least two groups.
+            assert len(hidden_n) >= 2 and sum(hidden_n) >= k
+
+
+def _scored(rows, partner, perspective):
+    frame = answers_frame([r for r in rows if r["partner"] == partner])
+    scores = perspective_scores(recode(frame, INSTRUMENT), INSTRUMENT)
+    return int(scores[perspective].notna().sum())

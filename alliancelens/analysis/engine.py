@@ -92,38 +92,47 @@ def perspective_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFr
     return people.join(wide).reset_index()
 
 
-def _at_least_k(stat: Stat, k: int) -> Stat:
-    # A visible group can still have fewer than k scores on one perspective
-    # (too few items answered); such a cell keeps its count, not its numbers.
-    return stat if stat.n >= k else Stat(None, None, stat.n)
-
-
 def analyze(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> AnalysisResult:
-    """Perspective scores overall and per partner, with groups below k hidden."""
+    """Perspective scores overall and per partner, with groups below k hidden.
+
+    Suppression works per perspective, on the number of respondents who have
+    a score there: a partner hidden as a whole stays hidden everywhere, and
+    in each perspective the hidden cells together always cover at least k
+    scored respondents (or none), so no cell can be recomputed from the
+    total and the visible cells.
+    """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise AnswersError(f"missing column(s): {', '.join(missing)}")
     scores = perspective_scores(recode(frame, instrument), instrument)
     n_total = int(scores["respondent"].nunique())
     everything_hidden = n_total < k
-    overall = {
-        p: (Stat(None, None, 0) if everything_hidden else Stat.of(scores[p])) for p in PERSPECTIVES
-    }
     counts = {str(g): int(n) for g, n in scores.groupby("partner")["respondent"].nunique().items()}
     hidden = set(counts) if everything_hidden else suppressed_groups(counts, k)
-    partners: dict[str, GroupSummary] = {}
-    for name, group in scores.groupby("partner"):
-        name = str(name)
-        n = int(counts[name])
-        if name in hidden:
-            partners[name] = GroupSummary(name=name, n=n, suppressed=True)
-            continue
-        partners[name] = GroupSummary(
-            name=name,
-            n=n,
-            suppressed=False,
-            perspectives={p: _at_least_k(Stat.of(group[p]), k) for p in PERSPECTIVES},
+
+    overall: dict[str, Stat] = {}
+    cells: dict[str, dict[str, Stat]] = {name: {} for name in counts}
+    groups = {str(name): group for name, group in scores.groupby("partner")}
+    for p in PERSPECTIVES:
+        stats = {name: Stat.of(group[p]) for name, group in groups.items()}
+        total = Stat.of(scores[p])
+        if everything_hidden or total.n < k:
+            overall[p] = Stat(None, None, total.n)
+            hidden_here = set(stats)
+        else:
+            overall[p] = total
+            hidden_here = suppressed_groups({g: s.n for g, s in stats.items()}, k, also=hidden)
+        for name, stat in stats.items():
+            cells[name][p] = Stat(None, None, stat.n) if name in hidden_here else stat
+
+    partners = {
+        name: (
+            GroupSummary(name=name, n=n, suppressed=True)
+            if name in hidden
+            else GroupSummary(name=name, n=n, suppressed=False, perspectives=cells[name])
         )
+        for name, n in counts.items()
+    }
     return AnalysisResult(
         instrument=instrument.key,
         k=k,
