@@ -100,3 +100,16 @@ def submitted(rnd: Round) -> int:
 
 def strip_tags(html: bytes) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
+
+
+def results_table(html: bytes) -> dict[str, list[str]]:
+    """Row label → cell texts of the rendered results table (empty if none)."""
+    table = re.search(rb'<table class="results">(.*?)</table>', html, re.S)
+    if table is None:
+        return {}
+    rows = {}
+    for row in re.findall(rb"<tr><th scope=\"row\">(.*?)</tr>", table.group(1), re.S):
+        label, _, rest = row.partition(b"</th>")
+        cells = [strip_tags(c).strip() for c in re.findall(rb"<td>(.*?)</td>", rest, re.S)]
+        rows[strip_tags(label).strip()] = cells
+    return rows

@@ -9,8 +9,10 @@ from django.core import mail
 from django.test import TestCase, override_settings
 
 from alliancelens.alliances.models import Alliance, Invitation, Participant, Round
+from alliancelens.alliances.services import round_close
+from alliancelens.instrument import latest_instrument
 
-from .base import PASSWORD, AllianceTestCase, answer_everything, strip_tags
+from .base import PASSWORD, AllianceTestCase, answer_everything, results_table, strip_tags
 
 LINK_RE = re.compile(r"http://testserver/r/([A-Za-z0-9_-]{32,})/")
 
@@ -81,7 +83,7 @@ class SetUpAllianceTests(TestCase):
         assert len(tokens) == 9
         assert page["Cache-Control"].startswith("max-age=0")
 
-        # Three people of two partners answer; one of a third partner.
+        # Seven of the nine answer, every statement with "agree" (4).
         self.client.logout()
         answered = tokens[:7]
         for token in answered:
@@ -89,18 +91,22 @@ class SetUpAllianceTests(TestCase):
 
         self.client.force_login(User.objects.get(username="fiona"))
         detail = self.client.get(f"{base}/rounds/1/")
-        text = strip_tags(detail.content)
-        assert "7" in text and "Respons" in text
-        rates = detail.context["rates"]
-        assert sum(r["submitted"] for r in rates) == 7
-        assert sum(r["invited"] for r in rates) == 9
+        totals = re.search(r"Totaal (\d+) (\d+) (\d+) (\d+) (\d+)%", strip_tags(detail.content))
+        assert totals is not None
+        assert totals.groups() == ("9", "9", "7", "7", "78")
 
+        # While the round is open the page gives counts, not scores.
         results = self.client.get(f"{base}/rounds/1/results/")
-        assert results.status_code == 200
-        result = results.context["result"]
-        assert result.n_respondents == 7
         self.assertContains(results, "7 respondenten hebben ingestuurd")
-        assert result.perspectives["ambition"].n == 7
+        self.assertContains(results, "zodra de ronde is gesloten")
+        assert results_table(results.content) == {}
+
+        self.client.post(f"{base}/rounds/1/close/")
+        table = results_table(self.client.get(f"{base}/rounds/1/results/").content)
+        for perspective, label in (("ambition", "Ambitie"), ("process", "Proces")):
+            items = latest_instrument().items_for(perspective)
+            expected = sum(2 if i.reverse else 4 for i in items) / len(items)
+            assert table[label][0] == f"{expected:.2f} (n = 7)".replace(".", ",")
 
 
 @override_settings(SITE_URL="http://testserver")
@@ -137,6 +143,27 @@ class RoundManagementTests(AllianceTestCase):
         assert all(
             i.emailed_at for i in Invitation.objects.filter(pk__in=[i.pk for i in invitations])
         )
+
+    @override_settings(EMAIL_BACKEND="tests.failing_mail.RefusingBackend")
+    def test_a_refused_e_mail_keeps_the_earlier_link_working(self):
+        rnd = self.open_round()
+        bounced, fine = self.participants[0], self.participants[1]
+        bounced.email = "refuse@example.org"
+        bounced.save()
+        old_token = self.token_for(rnd, bounced)
+        invitations = Invitation.objects.filter(participant__in=[bounced, fine])
+        page = self.client.post(
+            f"{self.base}/rounds/1/invitations/",
+            {"invitations": [i.pk for i in invitations], "output": "email"},
+            follow=True,
+        )
+        self.assertContains(page, "Versturen mislukt voor: " + bounced.name)
+        self.assertContains(page, "1 uitnodigingen gemaild")
+        assert len(mail.outbox) == 1 and mail.outbox[0].to == [fine.email]
+        assert self.client.get(f"/r/{old_token}/").status_code == 302
+        kept = Invitation.objects.get(participant=bounced)
+        assert kept.emailed_at is None and kept.times_issued == 1
+        assert Invitation.objects.get(participant=fine).emailed_at is not None
 
     def test_e_mail_without_an_address_is_refused_and_issues_nothing(self):
         self.open_round()
@@ -190,25 +217,31 @@ class RoundManagementTests(AllianceTestCase):
             people = [p for p in self.participants if p.partner.name == name][:count]
             for person in people:
                 answer_everything(self.client, self.token_for(rnd, person), "3")
+        round_close(round=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")
-        result = page.context["result"]
-        assert result.n_respondents == 9
-        assert result.partners["Zorg"].suppressed
-        # Zorg alone hidden could be recomputed from the total; the smallest
-        # other group is hidden too.
-        assert result.partners["Woningcorporatie"].suppressed
-        assert not result.partners["Gemeente"].suppressed
-        assert result.partners["Zorg"].perspectives == {}
-        self.assertContains(page, "verborgen")
+        table = results_table(page.content)
+        # Columns: all partners, Gemeente, Woningcorporatie, Zorg. Zorg alone
+        # hidden could be recomputed from the total; the smallest other
+        # partner is hidden too.
+        for label, cells in table.items():
+            assert cells[0].endswith("(n = 9)"), label
+            assert re.fullmatch(r"\d,\d\d", cells[1]), label
+            assert cells[2:] == ["verborgen", "verborgen"], label
 
     def test_results_with_fewer_than_k_respondents_show_nothing(self):
         rnd = self.open_round()
         for person in self.participants[:2]:
             answer_everything(self.client, self.token_for(rnd, person), "3")
+        round_close(round=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")
-        assert page.context["result"].suppressed
-        assert page.context["result"].perspectives["ambition"].mean is None
         self.assertContains(page, "nog geen resultaten")
+        assert results_table(page.content) == {}
+
+    def test_deleting_the_alliance_takes_its_rounds_and_responses_along(self):
+        rnd = self.open_round()
+        answer_everything(self.client, self.token_for(rnd, self.participants[0]), "3")
+        self.alliance.delete()
+        assert not Round.objects.filter(pk=rnd.pk).exists()
 
     def test_a_partner_with_answers_cannot_be_deleted(self):
         rnd = self.open_round()

@@ -90,6 +90,36 @@ class ImportTests(AllianceTestCase):
             report = self.run_import("p.csv", b"name,partner,level\n,Zorg,board\n")
         assert report.errors[0].message == "the name is empty"
 
+    def test_too_long_values_are_row_errors_not_crashes(self):
+        long_email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+        csv = f"name,email,partner,level\nAda,{long_email},Zorg,board\n"
+        report = self.run_import("p.csv", csv.encode())
+        assert [e.row for e in report.errors] == [2]
+        assert "e-mail" in report.errors[0].message
+        assert Participant.objects.count() == self.before
+
+    def test_a_damaged_workbook_is_a_file_error(self):
+        good = xlsx([["name", "partner", "level"], ["Dirk", "Zorg", "management"]])
+        import zipfile
+
+        broken = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(broken, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename.endswith("sheet1.xml"):
+                    data = data[: len(data) // 2]  # cut the sheet in half
+                dst.writestr(info, data)
+        report = self.run_import("people.xlsx", broken.getvalue())
+        assert report.file_error
+        assert Participant.objects.count() == self.before
+
+    def test_more_rows_than_allowed_is_a_file_error(self):
+        with self.settings(IMPORT_MAX_ROWS=3):
+            rows = "".join(f"P{n},Zorg,board\n" for n in range(4))
+            report = self.run_import("p.csv", ("name,partner,level\n" + rows).encode())
+        assert "3" in report.file_error
+        assert Participant.objects.count() == self.before
+
     def test_a_participant_who_is_already_there_is_an_error(self):
         existing = self.participants[0]
         csv = f"name,email,partner,level\n{existing.name},{existing.email},{existing.partner.name},board\n"

@@ -6,6 +6,7 @@ import shutil
 
 import yaml
 
+from alliancelens.alliances.services import round_create, round_open
 from alliancelens.instrument import get_instrument, latest_instrument, loader
 
 from .base import AllianceTestCase
@@ -35,6 +36,11 @@ class PinningTests(AllianceTestCase):
             self.assertNotContains(page, "Een heel andere stelling.")
             rnd2 = self.open_round("Ronde 2")
             assert rnd2.instrument_version == 2
+            # A draft made before v2 shipped is pinned when it opens.
+            draft = round_create(alliance=self.alliance, title="Concept")
+            draft.instrument_version = 1
+            draft.save()
+            assert round_open(round=draft).instrument_version == 2
         finally:
             loader.DATA_DIR = original
             get_instrument.cache_clear()

@@ -173,7 +173,30 @@ class RespondentFlowTests(AllianceTestCase):
             self.url("p/ambition/"), data, headers={"origin": "https://evil.example"}
         )
         assert forged.status_code == 403
+        # A foreign page that hides its origin is still known to the browser.
+        hidden = self.client.post(
+            self.url("p/ambition/"),
+            data,
+            headers={"origin": "null", "sec-fetch-site": "cross-site"},
+        )
+        assert hidden.status_code == 403
         assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+        own = self.client.post(
+            self.url("p/ambition/"),
+            data,
+            headers={"origin": "null", "sec-fetch-site": "same-origin"},
+        )
+        assert own.status_code == 302
+        assert ItemAnswer.objects.get(item_id="amb_direction").value == 1
+
+    def test_submitting_with_no_statement_answered_is_refused(self):
+        self.client.post(
+            self.url("p/ambition/"), {"ambition_own_words": "Alleen tekst", "nav": "next"}
+        )
+        page = self.client.post(self.url("review/"))
+        assert page.status_code == 400
+        self.assertContains(page, "Beantwoord minstens één stelling", status_code=400)
+        assert not Response.objects.filter(submitted_at__isnull=False).exists()
 
     def test_progress_is_shown_on_every_step(self):
         page = self.client.get(self.url("p/relationship/"))

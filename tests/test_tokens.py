@@ -8,10 +8,11 @@ import re
 
 from django.db import connection
 
-from alliancelens.alliances.models import Invitation
+from alliancelens.alliances.models import Invitation, Response
 from alliancelens.alliances.services import invitations_issue, round_close
+from alliancelens.instrument import latest_instrument
 
-from .base import AllianceTestCase
+from .base import AllianceTestCase, answer_everything, full_answers
 
 
 class TokenTests(AllianceTestCase):
@@ -40,26 +41,39 @@ class TokenTests(AllianceTestCase):
         assert response.status_code == 200
         self.assertContains(response, rnd.title)
 
-    def test_unknown_replaced_and_other_round_tokens_get_the_same_404(self):
-        rnd1 = self.open_round("Ronde 1")
-        old = self.token_for(rnd1, self.participants[0])
-        current = self.token_for(rnd1, self.participants[0])  # replaces `old`
-        rnd2 = self.open_round("Ronde 2")
-        other = self.token_for(rnd2, self.participants[1])
-        unknown = "A" * len(current)
+    def test_unknown_and_replaced_tokens_get_the_same_404(self):
+        rnd = self.open_round("Ronde 1")
+        old = self.token_for(rnd, self.participants[0])
+        current = self.token_for(rnd, self.participants[0])  # replaces `old`
         pages = [
-            self.client.get(f"/r/{unknown}/"),
+            self.client.get(f"/r/{'A' * len(current)}/"),
             self.client.get(f"/r/{old}/"),
-            # A valid token of round 2 used on a page of round 1 (the review
-            # page of someone else's response) reaches only its own round.
-            self.client.get(f"/r/{other}x/"),
+            self.client.get(f"/r/{old}/p/ambition/"),
+            self.client.post(f"/r/{old}/review/"),
         ]
         assert {p.status_code for p in pages} == {404}
         # Identical apart from the per-request CSRF mask.
         assert len({re.sub(rb'value="[A-Za-z0-9]{64}"', b"", p.content) for p in pages}) == 1
         assert b"/r/" not in pages[0].content
         assert self.client.get(f"/r/{current}/").status_code == 302
-        assert self.client.get(f"/r/{other}/intro/").context["round"] == rnd2
+
+    def test_one_persons_tokens_of_two_rounds_each_reach_only_their_round(self):
+        person = self.participants[0]
+        rnd1 = self.open_round("Ronde 1")
+        token1 = self.token_for(rnd1, person)
+        answer_everything(self.client, token1, "2")
+        rnd2 = self.open_round("Ronde 2")
+        token2 = self.token_for(rnd2, person)
+        # The round-2 link starts empty and saving there leaves round 1 alone.
+        page = self.client.get(f"/r/{token2}/p/ambition/")
+        assert page.context["round"] == rnd2
+        assert b" checked" not in page.content
+        self.client.post(f"/r/{token2}/p/ambition/", full_answers("ambition", "5"))
+        r1 = Response.objects.get(round=rnd1)
+        r2 = Response.objects.get(round=rnd2)
+        assert set(r1.item_answers.values_list("value", flat=True)) == {2}
+        assert set(r2.item_answers.values_list("value", flat=True)) == {5}
+        assert r2.item_answers.count() == len(latest_instrument().items_for("ambition"))
 
     def test_a_token_only_ever_reaches_its_own_round(self):
         rnd1 = self.open_round("Ronde 1")

@@ -64,6 +64,9 @@ class RoundForm(forms.ModelForm):
         return data
 
 
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -72,6 +75,15 @@ class ImportForm(forms.Form):
             "language (Dutch headers such as naam and niveau work too)."
         ),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20},
+                code="too_large",
+            )
+        return upload
 
 
 class IssueLinksForm(forms.Form):

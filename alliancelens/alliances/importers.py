@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -114,12 +114,39 @@ def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
 
 def read_rows(filename: str, content: bytes) -> list[list[str]]:
     lower = filename.lower()
+    limit = settings.IMPORT_MAX_ROWS
     if lower.endswith(".xlsx"):
-        rows = list(_rows_from_xlsx(content))
+        reader = _rows_from_xlsx(content)
     elif lower.endswith((".csv", ".txt")):
-        rows = list(_rows_from_csv(content))
+        reader = _rows_from_csv(content)
     else:
         raise ImportFileError(_("Upload a .csv or .xlsx file."))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > limit + 1:
+                raise ImportFileError(
+                    _("The file has more than %(limit)d rows; import it in parts.")
+                    % {"limit": limit}
+                )
+    except ImportFileError:
+        raise
+    except (
+        csv.Error,
+        ValueError,
+        KeyError,
+        TypeError,
+        SyntaxError,
+        zipfile.BadZipFile,
+        OSError,
+    ) as exc:
+        # openpyxl and csv report damaged files with a range of exceptions;
+        # each means the same thing to the person uploading.
+        raise ImportFileError(
+            _("The file could not be read (%(reason)s). Save it again as CSV or .xlsx.")
+            % {"reason": type(exc).__name__}
+        ) from exc
     return rows
 
 
@@ -146,6 +173,12 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return columns
 
 
+def _field_label(name: str) -> str:
+    if name == NON_FIELD_ERRORS:
+        return str(_("row"))
+    return str(getattr(Participant._meta.get_field(name), "verbose_name", name))
+
+
 def participants_import(*, alliance: Alliance, filename: str, content: bytes) -> ImportReport:
     report = ImportReport()
     try:
@@ -155,12 +188,6 @@ def participants_import(*, alliance: Alliance, filename: str, content: bytes) ->
         if not rows:
             raise ImportFileError(_("The file is empty."))
         columns = _header_map(rows[0])
-        limit = settings.IMPORT_MAX_ROWS
-        if len(rows) - 1 > limit:
-            raise ImportFileError(
-                _("The file has %(n)d rows; at most %(limit)d can be imported at once.")
-                % {"n": len(rows) - 1, "limit": limit}
-            )
     except ImportFileError as exc:
         report.file_error = str(exc)
         return report
@@ -223,13 +250,21 @@ def participants_import(*, alliance: Alliance, filename: str, content: bytes) ->
                 problems.append(_("the same person is on row %(row)d") % {"row": seen[key]})
             else:
                 seen[key] = number
+        if not problems:
+            assert partner is not None and level is not None and language is not None
+            participant = Participant(
+                partner=partner, name=name, email=email, level=level, language=language
+            )
+            try:
+                participant.full_clean()
+            except ValidationError as exc:
+                problems.extend(
+                    f"{_field_label(f)}: {' '.join(m)}" for f, m in exc.message_dict.items()
+                )
         if problems:
             report.errors.append(RowError(number, "; ".join(problems)))
             continue
-        assert partner is not None and level is not None and language is not None
-        pending.append(
-            Participant(partner=partner, name=name, email=email, level=level, language=language)
-        )
+        pending.append(participant)
 
     if report.errors:
         return report
@@ -237,9 +272,7 @@ def participants_import(*, alliance: Alliance, filename: str, content: bytes) ->
         report.file_error = _("The file has a header but no participants.")
         return report
     with transaction.atomic():
-        for participant in pending:
-            participant.full_clean()
-            participant.save()
+        Participant.objects.bulk_create(pending)
         # Open rounds invite newcomers straight away.
         for rnd in alliance.rounds.filter(state="open"):
             invitations_sync(round=rnd)

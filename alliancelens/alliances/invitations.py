@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import io
+import logging
+import smtplib
+from dataclasses import dataclass, field
 
 import segno
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import Invitation
-from .services import IssuedLink
+from .services import invitations_issue
+
+log = logging.getLogger(__name__)
 
 
-def link_url(token: str) -> str:
-    return settings.SITE_URL + reverse("scan:resume", args=[token])
+def link_url(token: str, request: HttpRequest | None = None) -> str:
+    """The personal link; from the request when there is one, else SITE_URL."""
+    path = reverse("scan:resume", args=[token])
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
 
 
 def qr_svg(url: str) -> str:
@@ -28,31 +37,48 @@ def qr_svg(url: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def send_invitation_emails(links: list[IssuedLink]) -> int:
-    """E-mail each participant their own link, in their preferred language."""
-    messages = []
-    for link in links:
-        participant = link.invitation.participant
-        rnd = link.invitation.round
-        with translation.override(participant.language):
-            context = {
-                "participant": participant,
-                "round": rnd,
-                "alliance": rnd.alliance,
-                "url": link_url(link.token),
-            }
-            subject = render_to_string("alliances/email/invitation_subject.txt", context)
-            body = render_to_string("alliances/email/invitation_body.txt", context)
-        messages.append(
-            EmailMessage(
-                subject=" ".join(subject.split()),
-                body=body,
-                to=[participant.email],
-            )
-        )
+class _NotSent(Exception):
+    pass
+
+
+@dataclass
+class MailReport:
+    sent: list[Invitation] = field(default_factory=list)
+    failed: list[Invitation] = field(default_factory=list)
+
+
+def email_invitations(invitations: list[Invitation], request: HttpRequest) -> MailReport:
+    """Issue a fresh link to each participant and e-mail it in their language.
+
+    Each invitation gets its new link only if its message was accepted by the
+    mail server: when sending fails, that invitation keeps its earlier link,
+    so a mail outage never leaves people without a working link.
+    """
+    report = MailReport()
     connection = get_connection()
-    sent = connection.send_messages(messages) or 0
-    Invitation.objects.filter(pk__in=[link.invitation.pk for link in links]).update(
-        emailed_at=timezone.now()
-    )
-    return int(sent)
+    for invitation in invitations:
+        try:
+            with transaction.atomic():
+                (link,) = invitations_issue(invitations=[invitation])
+                message = _message(invitation, link_url(link.token, request))
+                if connection.send_messages([message]) != 1:
+                    raise _NotSent
+                invitation.emailed_at = timezone.now()
+                invitation.save(update_fields=["emailed_at"])
+        except (_NotSent, smtplib.SMTPException, OSError) as exc:
+            log.warning("invitation %s not e-mailed: %r", invitation.pk, exc)
+            invitation.refresh_from_db()
+            report.failed.append(invitation)
+        else:
+            report.sent.append(invitation)
+    return report
+
+
+def _message(invitation: Invitation, url: str) -> EmailMessage:
+    participant = invitation.participant
+    rnd = invitation.round
+    with translation.override(participant.language):
+        context = {"participant": participant, "round": rnd, "alliance": rnd.alliance, "url": url}
+        subject = render_to_string("alliances/email/invitation_subject.txt", context)
+        body = render_to_string("alliances/email/invitation_body.txt", context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[participant.email])

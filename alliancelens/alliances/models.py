@@ -309,7 +309,9 @@ class Response(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
     )
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="responses")
+    # RESTRICT: a partner with responses cannot be deleted on its own, but
+    # deleting the whole alliance (rounds and responses with it) works.
+    partner = models.ForeignKey(Partner, on_delete=models.RESTRICT, related_name="responses")
     level = models.CharField(max_length=16, choices=Level.choices)
     last_step = models.CharField(max_length=32, blank=True)
     started_at = models.DateTimeField(default=timezone.now)

@@ -93,11 +93,13 @@ def round_open(*, round: Round) -> Round:
     if rnd.state == Round.State.CLOSED:
         raise ValidationError(_("A closed round cannot be opened again."), code="closed")
     if rnd.state == Round.State.DRAFT:
-        # Pinning happens here: the version the round opened with is final.
-        rnd.instrument  # noqa: B018 - raises if the pinned instrument is missing
+        # Pinning happens here: the newest version at opening is final for
+        # the life of the round.
+        instrument = latest_instrument()
+        rnd.instrument_id, rnd.instrument_version = instrument.id, instrument.version
         rnd.state = Round.State.OPEN
         rnd.opened_at = timezone.now()
-        rnd.save(update_fields=["state", "opened_at"])
+        rnd.save(update_fields=["instrument_id", "instrument_version", "state", "opened_at"])
     invitations_sync(round=rnd)
     return rnd
 

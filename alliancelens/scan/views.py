@@ -31,18 +31,23 @@ STEPS = ("intro", *PERSPECTIVES, "review")
 View = Callable[..., HttpResponse]
 
 
-def _foreign_origin(request: HttpRequest) -> bool:
-    """True when a POST names another site as its origin.
+def _cross_site(request: HttpRequest) -> bool:
+    """True when a POST comes from another site.
 
     Token pages send ``Referrer-Policy: no-referrer``, so browsers send
     ``Origin: null`` with their forms and Django's CSRF check cannot be used.
-    The token in the URL is the credential (a forger would need it), and a
-    POST that does name a foreign origin is still refused.
+    The token in the URL is the credential (a forger would need it). On top
+    of that, browsers say where a request comes from in ``Sec-Fetch-Site``,
+    which a page cannot forge; without it (older browsers) a POST that
+    names another origin is refused.
     """
-    origin = request.headers.get("Origin")
-    if request.method != "POST" or origin in (None, "null"):
+    if request.method != "POST":
         return False
-    return bool(origin != f"{request.scheme}://{request.get_host()}")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin not in (None, "null", f"{request.scheme}://{request.get_host()}")
 
 
 def token_view(view: View) -> View:
@@ -54,7 +59,7 @@ def token_view(view: View) -> View:
         invitation = Invitation.objects.for_token(token)
         if invitation is None:
             raise Http404("unknown invitation")
-        if _foreign_origin(request):
+        if _cross_site(request):
             return HttpResponseForbidden("cross-site request refused")
         choice = request.GET.get("lang")
         if choice in dict(settings.LANGUAGES):
@@ -275,13 +280,16 @@ def _review_rows(
 @token_view
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    if request.method == "POST":
+    stored = _response(invitation)
+    nothing_answered = stored is None or not any(
+        a.value is not None for a in stored.item_answers.all()
+    )
+    if request.method == "POST" and not nothing_answered:
         try:
             response_submit(invitation=invitation)
         except RoundClosedError:
             return _unavailable(request, invitation)
         return redirect(reverse("scan:thanks", args=[token]))
-    stored = _response(invitation)
     instrument = invitation.round.instrument
     lang = translation.get_language() or "nl"
     sections = _review_rows(instrument, stored, lang)
@@ -296,7 +304,12 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
             unanswered=sum(s["unanswered"] for s in sections),
             submitted=bool(stored and stored.is_submitted),
             response=stored,
+            # Submitting needs at least one statement answered on the scale,
+            # so that "submitted" and "counted in the results" agree.
+            nothing_answered=nothing_answered,
+            submit_refused=request.method == "POST",
         ),
+        status=400 if request.method == "POST" else 200,
     )
 
 

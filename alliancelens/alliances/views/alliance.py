@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -109,10 +109,10 @@ def partner_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, alliance=alliance, pk=pk)
     try:
         partner.delete()
-    except ProtectedError:
+    except RestrictedError:
         messages.error(
             request,
-            _("%(name)s has answered the scan and cannot be deleted; its answers would be lost.")
+            _("%(name)s has responses in a round and cannot be deleted; they would be lost.")
             % {"name": partner.name},
         )
     else:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from alliancelens.instrument import localized
+from alliancelens.instrument import Instrument, localized
 
 from ..adapter import round_analysis
 from ..forms import IssueLinksForm, RoundForm
-from ..invitations import link_url, qr_svg, send_invitation_emails
+from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
-from ..services import invitations_issue, invitations_sync, round_close, round_create, round_open
+from ..services import invitations_issue, round_close, round_create, round_open
 from .common import alliance_for, round_for
 
 
@@ -112,25 +112,37 @@ def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpRespon
 @login_required
 def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    if rnd.state != Round.State.CLOSED:
-        invitations_sync(round=rnd)
     form = IssueLinksForm(request.POST or None, round=rnd)
     if request.method == "POST":
         if rnd.state == Round.State.CLOSED:
             messages.error(request, _("This round is closed; no new links can be issued."))
             return redirect(rnd)
         if form.is_valid():
-            links = invitations_issue(invitations=form.cleaned_data["invitations"])
+            chosen = list(form.cleaned_data["invitations"])
             output = form.cleaned_data["output"]
             if output == "email":
-                sent = send_invitation_emails(links)
-                messages.success(request, _("%(n)d invitations e-mailed.") % {"n": sent})
+                report = email_invitations(chosen, request)
+                if report.sent:
+                    messages.success(
+                        request, _("%(n)d invitations e-mailed.") % {"n": len(report.sent)}
+                    )
+                if report.failed:
+                    messages.error(
+                        request,
+                        _(
+                            "Sending failed for: %(names)s. Their earlier links still work; "
+                            "try again later or hand out the links another way."
+                        )
+                        % {"names": ", ".join(i.participant.name for i in report.failed)},
+                    )
                 return redirect("alliances:invitations", rnd.alliance.slug, rnd.number)
+            # The links exist only in this response; it is never cached.
+            links = invitations_issue(invitations=chosen)
             rows = [
                 {
                     "participant": link.invitation.participant,
-                    "url": link_url(link.token),
-                    "qr": qr_svg(link_url(link.token)) if output == "sheet" else "",
+                    "url": link_url(link.token, request),
+                    "qr": qr_svg(link_url(link.token, request)) if output == "sheet" else "",
                 }
                 for link in links
             ]
@@ -145,7 +157,7 @@ def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                     "round": rnd,
                     "rows": rows,
                     "all_links": "\n".join(
-                        f"{link.invitation.participant.name}\t{link_url(link.token)}"
+                        f"{link.invitation.participant.name}\t{link_url(link.token, request)}"
                         for link in links
                     ),
                 },
@@ -163,10 +175,18 @@ def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
 
 
+def localized_label(instrument: Instrument, lang: str, index: int) -> str:
+    labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
+    return labels[index].lower()
+
+
 @login_required
 def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
     result = round_analysis(rnd)
+    # While a round is open, comparing the scores before and after one person
+    # submits would reveal that person's answers: scores wait for the close.
+    show_scores = rnd.is_past_closing()
     lang = translation.get_language() or "nl"
     instrument = rnd.instrument
     partners = sorted(result.partners.values(), key=lambda g: g.name)
@@ -188,6 +208,9 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "result": result,
             "partners": partners,
             "rows": rows,
+            "show_scores": show_scores,
+            "scale_low": localized_label(instrument, lang, 0),
+            "scale_high": localized_label(instrument, lang, -1),
             "scale": instrument.scale,
             "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
         },

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -177,12 +179,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Delete the demo alliance first and rebuild it."
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run with DEBUG off too; the facilitator then gets a random password.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "The demo creates a facilitator account with a published password and is "
+                "meant for development (DEBUG=1). Use --allow-production to run it anyway "
+                "with a random password."
+            )
+        # The fixed password is printed by `make run`; outside development
+        # every run sets a fresh random one instead.
+        password = PASSWORD if settings.DEBUG else secrets.token_urlsafe(12)
         if options["reset"]:
             Response.objects.filter(round__alliance__slug=SLUG).delete()
             Alliance.objects.filter(slug=SLUG).delete()
-        user = self.facilitator()
+        user = self.facilitator(password)
         alliance = Alliance.objects.filter(slug=SLUG).first()
         if alliance is None:
             alliance = build_demo(user)
@@ -200,7 +216,7 @@ class Command(BaseCommand):
             .first()
         )
         self.stdout.write(f"Facilitator login: {link_url_for('/accounts/login/')}")
-        self.stdout.write(f"  user: {FACILITATOR}   password: {PASSWORD}")
+        self.stdout.write(f"  user: {FACILITATOR}   password: {password}")
         if invitation is not None:
             (link,) = invitations_issue(invitations=[invitation])
             self.stdout.write(
@@ -208,20 +224,18 @@ class Command(BaseCommand):
                 f"{invitation.participant.partner.name}): {link_url(link.token)}"
             )
 
-    def facilitator(self) -> User:
+    def facilitator(self, password: str) -> User:
         user, created = User.objects.get_or_create(
             username=FACILITATOR,
             defaults={"first_name": "Demo", "last_name": "Procesbegeleider", "is_staff": False},
         )
-        if created:
-            user.set_password(PASSWORD)
+        if created or password != PASSWORD:
+            user.set_password(password)
             user.save()
         return user
 
 
 def link_url_for(path: str) -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + path
 
 
