@@ -127,7 +127,12 @@ def _context(invitation: Invitation, token: str, step: str, **extra: Any) -> dic
         "step_number": index + 1,
         "step_count": len(STEPS),
         "steps": [
-            {"id": s, "label": _step_label(rnd.instrument, s, lang), "number": n}
+            {
+                "id": s,
+                "label": _step_label(rnd.instrument, s, lang),
+                "number": n,
+                "url": _step_url(token, s),
+            }
             for n, s in enumerate(STEPS, start=1)
         ],
         "lang": lang,
