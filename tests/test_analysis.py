@@ -65,7 +65,7 @@ def test_mean_and_sample_sd_over_respondents():
         + rows_for("r3", "A", all_items(3))
     )
     result = analyze(frame, INSTRUMENT, k=3)
-    stat = result.perspectives["relationship"]
+    stat = result.perspectives["relationship"].stat
     # Reverse items flip 2↔4 and keep 3, so every respondent's relationship
     # score is a mix; compute the expectation independently.
     items = INSTRUMENT.items_for("relationship")
@@ -115,14 +115,15 @@ def test_no_partner_below_k_is_ever_shown():
 
 @st.composite
 def answer_sets(draw):
-    """Random respondents in up to five partners, with gaps in their answers."""
+    """Random respondents in up to five partners and three levels, with gaps."""
     rows = []
     n_partners = draw(st.integers(1, 5))
     for p in range(n_partners):
-        for r in range(draw(st.integers(0, 6))):
+        for r in range(draw(st.integers(0, 7))):
+            level = draw(st.sampled_from(["board", "management", "professional"]))
             for item in INSTRUMENT.items:
-                # Each respondent skips whole perspectives now and then, so
-                # scored counts differ between perspectives.
+                # Respondents skip items now and then, so scored counts
+                # differ between perspectives and items.
                 if draw(st.integers(0, 9)) == 0:
                     continue
                 value = draw(st.sampled_from([1, 2, 3, 4, 5, float("nan")]))
@@ -130,13 +131,26 @@ def answer_sets(draw):
                     {
                         "respondent": f"{p}-{r}",
                         "partner": f"P{p}",
-                        "level": "board",
+                        "level": level,
                         "round": 1,
                         "item": item.id,
                         "value": value,
                     }
                 )
     return rows
+
+
+def assert_nothing_derivable(total, cells, k, where):
+    """Visible cells hold ≥ k; what the total minus them reveals covers ≥ k people."""
+    hidden = []
+    for name, cell in cells.items():
+        if cell.mean is not None:
+            assert cell.n >= k, (where, name)
+            assert not cell.hidden
+        elif cell.n:
+            hidden.append(cell.n)
+    if total is None or total.mean is not None:
+        assert not hidden or sum(hidden) >= k, (where, hidden)
 
 
 @settings(
@@ -149,32 +163,36 @@ def test_no_output_reveals_a_group_below_k_directly_or_by_subtraction(rows, k):
     if not rows:
         return
     result = analyze(answers_frame(rows), INSTRUMENT, k=k)
-    for name, group in result.partners.items():
-        if group.n < k:
-            assert group.suppressed, name
-    for p in PERSPECTIVES:
-        overall = result.perspectives[p]
-        if overall.mean is not None:
-            assert overall.n >= k
-        hidden_n = []
-        for group in result.partners.values():
-            cell = group.perspectives.get(p)
-            if cell is not None and cell.mean is not None:
-                assert cell.n >= k
-            else:
-                n = cell.n if cell is not None else None
-                if n is None:
-                    # Hidden as a whole: count its scored respondents.
-                    n = 0 if group.n == 0 else _scored(rows, group.name, p)
-                if n:
-                    hidden_n.append(n)
-        if overall.mean is not None and hidden_n:
-            # What the total minus the visible cells reveals covers ≥ k people
-            # in at least two groups.
-            assert len(hidden_n) >= 2 and sum(hidden_n) >= k
-
-
-def _scored(rows, partner, perspective):
-    frame = answers_frame([r for r in rows if r["partner"] == partner])
-    scores = perspective_scores(recode(frame, INSTRUMENT), INSTRUMENT)
-    return int(scores[perspective].notna().sum())
+    for breakdown in (result.partners, result.levels, result.partner_levels):
+        for name, group in breakdown.items():
+            if group.n < k:
+                assert group.suppressed, name
+            if group.suppressed:
+                assert all(c.mean is None for c in group.perspectives.values())
+                assert all(c.mean is None for c in group.items.values())
+    columns = [(p, "perspectives") for p in PERSPECTIVES] + [
+        (i.id, "items") for i in INSTRUMENT.items
+    ]
+    for column, kind in columns:
+        total = (
+            result.perspectives[column].stat if kind == "perspectives" else result.items[column]
+        )
+        if total.mean is not None:
+            assert total.n >= k
+        for name, breakdown in (("partner", result.partners), ("level", result.levels)):
+            cells = {g: getattr(s, kind)[column] for g, s in breakdown.items()}
+            assert_nothing_derivable(total, cells, k, (name, column))
+        # Partner × level: within every published partner row and level column.
+        for axis, published in ((0, result.partners), (1, result.levels)):
+            for line, group in published.items():
+                line_total = getattr(group, kind)[column]
+                cells = {
+                    name: getattr(s, kind)[column]
+                    for name, s in result.partner_levels.items()
+                    if name.split(" | ")[axis] == line
+                }
+                if line_total.mean is not None:
+                    assert_nothing_derivable(line_total, cells, k, ("cross", column, line))
+    for d in result.divergence:
+        for partner in d.partner_means:
+            assert not result.partners[partner].suppressed

@@ -226,7 +226,7 @@ class RoundManagementTests(AllianceTestCase):
         for label, cells in table.items():
             assert cells[0].endswith("(n = 9)"), label
             assert re.fullmatch(r"\d,\d\d", cells[1]), label
-            assert cells[2:] == ["verborgen", "verborgen"], label
+            assert cells[2:4] == ["verborgen", "verborgen"], label
 
     def test_results_with_fewer_than_k_respondents_show_nothing(self):
         rnd = self.open_round()

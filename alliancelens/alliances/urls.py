@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import alliance, rounds
+from .views import alliance, results, rounds
 
 app_name = "alliances"
 
@@ -29,5 +29,5 @@ urlpatterns = [
     path("<slug:slug>/rounds/<int:number>/open/", rounds.round_open_view, name="round_open"),
     path("<slug:slug>/rounds/<int:number>/close/", rounds.round_close_view, name="round_close"),
     path("<slug:slug>/rounds/<int:number>/invitations/", rounds.invitations, name="invitations"),
-    path("<slug:slug>/rounds/<int:number>/results/", rounds.results, name="results"),
+    path("<slug:slug>/rounds/<int:number>/results/", results.results, name="results"),
 ]

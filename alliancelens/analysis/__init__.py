@@ -6,17 +6,35 @@ package, so a number is computed in one place only. Formulas and references:
 docs/statistics.md.
 """
 
-from .engine import AnalysisResult, GroupSummary, Stat, analyze
-from .frame import COLUMNS, AnswersError, answers_frame
-from .suppression import suppressed_groups
+from .engine import Context, analyze, analyze_rounds, perspective_scores, recode, trends
+from .frame import (
+    COLUMNS,
+    QUESTION_COLUMNS,
+    AnswersError,
+    answers_frame,
+    empty_questions,
+    questions_frame,
+)
+from .results import AnalysisResult, GroupSummary, RoundsResult, Stat
+from .suppression import suppressed_cells, suppressed_groups
 
 __all__ = [
     "COLUMNS",
+    "QUESTION_COLUMNS",
     "AnalysisResult",
     "AnswersError",
+    "Context",
     "GroupSummary",
+    "RoundsResult",
     "Stat",
     "analyze",
+    "analyze_rounds",
     "answers_frame",
+    "empty_questions",
+    "perspective_scores",
+    "questions_frame",
+    "recode",
+    "suppressed_cells",
     "suppressed_groups",
+    "trends",
 ]

@@ -1,57 +1,56 @@
-"""Scores per perspective for the alliance and per partner.
+"""The lens: from long-form answers to one typed result per round.
 
 Definitions (docs/statistics.md):
-- reverse-worded items are recoded v' = min + max - v; "don't know" is missing;
+- reverse-worded items are recoded v' = min + max − v; "don't know" is missing;
 - a respondent's perspective score is the mean of their answered items of that
   perspective, only when at least half of its items are answered;
-- perspective statistics are over respondents' perspective scores.
+- perspective statistics are over respondents' perspective scores, item
+  statistics over answers;
+- every group below k is hidden, with complementary suppression, in every
+  output.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
-from alliancelens.instrument import PERSPECTIVES, Instrument
+from alliancelens.instrument import PERSPECTIVES, PHASES, Instrument
 
-from .frame import COLUMNS, AnswersError
-from .suppression import suppressed_groups
+from . import indicators as ind
+from .advice import advise, prompts_for
+from .breakdown import GroupKey, breakdown
+from .frame import COLUMNS, QUESTION_COLUMNS, AnswersError, empty_questions
+from .results import (
+    AnalysisResult,
+    GroupSummary,
+    PerspectiveSummary,
+    RoundsResult,
+    Stat,
+    Trend,
+)
+from .stats import cronbach_alpha
+from .suppression import suppressed_cells, suppressed_groups
 
-
-@dataclass(frozen=True)
-class Stat:
-    mean: float | None
-    sd: float | None
-    n: int
-
-    @classmethod
-    def of(cls, values: pd.Series) -> Stat:
-        clean = values.dropna()
-        n = int(clean.size)
-        if n == 0:
-            return cls(None, None, 0)
-        sd = float(clean.std(ddof=1)) if n > 1 else None
-        return cls(float(clean.mean()), sd, n)
-
-
-@dataclass(frozen=True)
-class GroupSummary:
-    name: str
-    n: int
-    suppressed: bool
-    perspectives: dict[str, Stat] = field(default_factory=dict)
+LEVELS = ("board", "management", "professional")
 
 
 @dataclass(frozen=True)
-class AnalysisResult:
-    instrument: str
-    k: int
-    n_respondents: int
-    suppressed: bool
-    perspectives: dict[str, Stat]
-    partners: dict[str, GroupSummary]
+class Context:
+    """What the answers do not say: the facilitator's view and thresholds."""
+
+    declared_phase: str | None = None
+    stage: str | None = None
+    gap_threshold: float = 1.0
+    disagreement_threshold: float = 0.7
+    imbalance_threshold: float = 1.0
+    alpha_threshold: float = 0.7
 
 
 def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -77,67 +76,348 @@ def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
 def perspective_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """One row per respondent: partner, level, round and a score per perspective."""
     perspective_of = {i.id: i.perspective for i in instrument.items}
-    sizes = {p: len(instrument.items_for(p)) for p in PERSPECTIVES}
-    data = scale.assign(perspective=scale["item"].map(perspective_of))
+    needed = {p: math.ceil(len(instrument.items_for(p)) / 2) for p in PERSPECTIVES}
     keys = ["respondent", "partner", "level", "round"]
-    grouped = data.groupby([*keys, "perspective"], observed=True)["value"]
-    agg = grouped.agg(["mean", "count"]).reset_index()
-    needed = agg["perspective"].map(lambda p: math.ceil(sizes[p] / 2))
-    agg.loc[agg["count"] < needed, "mean"] = float("nan")
-    wide = agg.pivot_table(
-        index=keys, columns="perspective", values="mean", dropna=False, aggfunc="first"
-    )
+    people = scale[keys].drop_duplicates().set_index(keys)
+    data = scale.dropna(subset=["value"])
+    data = data.assign(perspective=data["item"].map(perspective_of))
+    agg = data.groupby([*keys, "perspective"], observed=True)["value"].agg(["mean", "count"])
+    agg = agg.reset_index()
+    agg.loc[agg["count"] < agg["perspective"].map(needed), "mean"] = float("nan")
+    wide = agg.pivot_table(index=keys, columns="perspective", values="mean", aggfunc="first")
     wide = wide.reindex(columns=list(PERSPECTIVES))
-    people = data[keys].drop_duplicates().set_index(keys)
     return people.join(wide).reset_index()
 
 
-def analyze(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> AnalysisResult:
-    """Perspective scores overall and per partner, with groups below k hidden.
-
-    Suppression works per perspective, on the number of respondents who have
-    a score there: a partner hidden as a whole stays hidden everywhere, and
-    in each perspective the hidden cells together always cover at least k
-    scored respondents (or none), so no cell can be recomputed from the
-    total and the visible cells.
-    """
-    missing = [c for c in COLUMNS if c not in frame.columns]
+def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise AnswersError(f"missing column(s): {', '.join(missing)}")
-    scores = perspective_scores(recode(frame, instrument), instrument)
+        raise AnswersError(f"{what}: missing column(s): {', '.join(missing)}")
+
+
+def analyze(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    k: int,
+    questions: pd.DataFrame | None = None,
+    context: Context | None = None,
+    previous: AnalysisResult | None = None,
+) -> AnalysisResult:
+    """Everything the lens shows for one round of answers."""
+    _check(frame, COLUMNS, "answers")
+    questions = empty_questions() if questions is None else questions
+    _check(questions, QUESTION_COLUMNS, "questions")
+    context = context or Context()
+    rounds = sorted(set(frame["round"]))
+    if len(rounds) > 1:
+        raise AnswersError(f"analyze() takes one round; found {rounds}: use analyze_rounds()")
+    scale = recode(frame, instrument)
+    scores = perspective_scores(scale, instrument)
     n_total = int(scores["respondent"].nunique())
     everything_hidden = n_total < k
-    counts = {str(g): int(n) for g, n in scores.groupby("partner")["respondent"].nunique().items()}
-    hidden = set(counts) if everything_hidden else suppressed_groups(counts, k)
 
-    overall: dict[str, Stat] = {}
-    cells: dict[str, dict[str, Stat]] = {name: {} for name in counts}
-    groups = {str(name): group for name, group in scores.groupby("partner")}
-    for p in PERSPECTIVES:
-        stats = {name: Stat.of(group[p]) for name, group in groups.items()}
-        total = Stat.of(scores[p])
-        if everything_hidden or total.n < k:
-            overall[p] = Stat(None, None, total.n)
-            hidden_here = set(stats)
-        else:
-            overall[p] = total
-            hidden_here = suppressed_groups({g: s.n for g, s in stats.items()}, k, also=hidden)
-        for name, stat in stats.items():
-            cells[name][p] = Stat(None, None, stat.n) if name in hidden_here else stat
-
-    partners = {
-        name: (
-            GroupSummary(name=name, n=n, suppressed=True)
-            if name in hidden
-            else GroupSummary(name=name, n=n, suppressed=False, perspectives=cells[name])
+    # --- the alliance as a whole ------------------------------------------
+    whole = breakdown(
+        scale.assign(_all="all"),
+        scores.assign(_all="all"),
+        ["_all"],
+        instrument,
+        lambda _column, counts: {g for g, n in counts.items() if everything_hidden or n < k},
+    )
+    overall = whole.get("all") or GroupSummary("all", 0, True)
+    perspectives = {}
+    for p in instrument.perspectives:
+        matrix = scale[scale["item"].isin([i.id for i in instrument.items_for(p.id)])].pivot_table(
+            index="respondent", columns="item", values="value", aggfunc="first"
         )
-        for name, n in counts.items()
-    }
+        alpha, alpha_n = (
+            cronbach_alpha(matrix.to_numpy(dtype=float)) if not everything_hidden else (None, 0)
+        )
+        if alpha_n < k:
+            alpha = None
+        stat = overall.perspectives.get(p.id, Stat(None, None, 0))
+        perspectives[p.id] = PerspectiveSummary(
+            id=p.id,
+            stat=stat,
+            alpha=alpha,
+            alpha_n=alpha_n,
+            alpha_low=alpha is not None and alpha < context.alpha_threshold,
+        )
+
+    # --- partners, levels, partner × level ----------------------------------
+    partner_hidden, partners = _one_way(scale, scores, "partner", instrument, k, everything_hidden)
+    level_hidden, levels = _one_way(scale, scores, "level", instrument, k, everything_hidden)
+
+    def hide_cells(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
+        if everything_hidden:
+            return set(counts)
+        cells = {c: n for c, n in counts.items() if isinstance(c, tuple)}
+        return set(
+            suppressed_cells(
+                cells,
+                k,
+                hidden_rows=partner_hidden.get(column, set()),
+                hidden_columns=level_hidden.get(column, set()),
+            )
+        )
+
+    crossed = breakdown(scale, scores, ["partner", "level"], instrument, hide_cells)
+    partner_levels = {}
+    for key, summary in sorted(crossed.items(), key=lambda t: str(t[0])):
+        partner, level = cast(tuple[str, str], key)
+        whole_hidden = partners[str(partner)].suppressed or levels[str(level)].suppressed
+        partner_levels[f"{partner} | {level}"] = _group(summary, k, whole_hidden)
+
+    # --- indicators ---------------------------------------------------------
+    means = {p: perspectives[p].stat.mean for p in PERSPECTIVES}
+    divergence = ind.divergence(
+        partners, scale, scores, instrument, k=k, threshold=context.gap_threshold
+    )
+    divergence = [d if not d.flagged else _with_prompts(d) for d in divergence]
+    visible = {name for name, g in partners.items() if not g.suppressed}
+    ambition = ind.ambition_index(
+        scale, instrument, k=k, visible_partners=visible, everything_hidden=everything_hidden
+    )
+    phase = ind.phase(
+        questions, instrument, k=k, declared=context.declared_phase, perspective_means=means
+    )
+    pseudo = ind.pseudo_collaboration(overall.items, ambition.facets, instrument)
+    give_take = ind.give_and_take(partners, instrument, threshold=context.imbalance_threshold)
+    disagreement = ind.disagreement(partners, instrument, threshold=context.disagreement_threshold)
+    level_gap = ind.level_gaps(levels, instrument)
+
+    indicators = _indicators(
+        instrument=instrument,
+        n_total=n_total,
+        perspectives=perspectives,
+        items=overall.items,
+        divergence=divergence,
+        disagreement_count=len(disagreement),
+        level_gap={p: g.gap for p, g in level_gap.items()},
+        ambition=ambition,
+        give_take_imbalanced=sum(g.imbalance for g in give_take),
+        phase=phase,
+        stage=context.stage,
+        pseudo_score=pseudo.score,
+        previous=previous,
+    )
     return AnalysisResult(
         instrument=instrument.key,
+        round=int(rounds[0]) if rounds else None,
         k=k,
         n_respondents=n_total,
         suppressed=everything_hidden,
-        perspectives=overall,
+        perspectives=perspectives,
+        items=overall.items,
         partners=partners,
+        levels=levels,
+        partner_levels=partner_levels,
+        divergence=divergence,
+        disagreement=disagreement,
+        level_gap=level_gap,
+        ambition_index=ambition,
+        give_take=give_take,
+        phase=phase,
+        pseudo_collaboration=pseudo,
+        advice=[] if everything_hidden else advise(indicators),
+        indicators=indicators,
     )
+
+
+def _with_prompts(d: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(d, prompts=prompts_for(d))
+
+
+def _group(summary: GroupSummary, k: int, whole_hidden: bool) -> GroupSummary:
+    """A cell group below k, or in a partner or level hidden as a whole, is suppressed.
+
+    Its cells stay (all hidden, with their counts only), so callers can see
+    how many people each hidden cell holds without seeing any answer.
+    """
+    return _suppressed(summary) if summary.n < k or whole_hidden else summary
+
+
+def _suppressed(summary: GroupSummary) -> GroupSummary:
+    return GroupSummary(
+        summary.name,
+        summary.n,
+        True,
+        perspectives={c: s if s.hidden else s.hide() for c, s in summary.perspectives.items()},
+        items={c: s if s.hidden else s.hide() for c, s in summary.items.items()},
+    )
+
+
+def _one_way(
+    scale: pd.DataFrame,
+    scores: pd.DataFrame,
+    key: str,
+    instrument: Instrument,
+    k: int,
+    everything_hidden: bool,
+) -> tuple[dict[str, set[GroupKey]], dict[str, GroupSummary]]:
+    """Groups of one key with suppression per column; also returns what was hidden."""
+    people = {str(g): int(n) for g, n in scores.groupby(key)["respondent"].nunique().items()}
+    hidden_as_whole = set(people) if everything_hidden else suppressed_groups(people, k)
+    hidden_by_column: dict[str, set[GroupKey]] = {}
+
+    def hide(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
+        if everything_hidden or sum(counts.values()) < k:
+            result: set[GroupKey] = {g for g, n in counts.items() if n} | hidden_as_whole
+        else:
+            str_counts = {str(g): n for g, n in counts.items()}
+            result = set(suppressed_groups(str_counts, k, also=hidden_as_whole))
+        hidden_by_column[column] = result
+        return result
+
+    groups = breakdown(scale, scores, [key], instrument, hide)
+    out = {}
+    for g, summary in sorted(groups.items(), key=lambda t: str(t[0])):
+        name = str(g)
+        out[name] = _suppressed(summary) if name in hidden_as_whole else summary
+    return hidden_by_column, out
+
+
+def _indicators(
+    *,
+    instrument: Instrument,
+    n_total: int,
+    perspectives: dict[str, PerspectiveSummary],
+    items: dict[str, Stat],
+    divergence: list[Any],
+    disagreement_count: int,
+    level_gap: dict[str, float | None],
+    ambition: Any,
+    give_take_imbalanced: int,
+    phase: Any,
+    stage: str | None,
+    pseudo_score: float | None,
+    previous: AnalysisResult | None,
+) -> dict[str, Any]:
+    """The flat name → value table that advice rules read (docs/advice.md)."""
+    out: dict[str, Any] = {"n_respondents": n_total, "stage": stage}
+    for p, summary in perspectives.items():
+        out[f"{p}.mean"] = summary.stat.mean
+        out[f"{p}.rwg_j"] = summary.stat.agreement
+        out[f"{p}.ad"] = summary.stat.ad
+        out[f"{p}.alpha"] = summary.alpha
+    themes: dict[str, list[float]] = {}
+    for item in instrument.items:
+        mean = items.get(item.id, Stat(None, None, 0)).mean
+        out[f"item.{item.id}.mean"] = mean
+        if mean is not None:
+            themes.setdefault(item.theme, []).append(mean)
+    for theme, values in themes.items():
+        out[f"theme.{theme}.mean"] = float(np.mean(values))
+    for d in divergence:
+        if d.kind == "perspective":
+            out[f"divergence.{d.id}.gap"] = d.gap
+    item_gaps = [d.gap for d in divergence if d.kind == "item"]
+    out["divergence.max_item_gap"] = max(item_gaps) if item_gaps else None
+    out["divergence.flagged_items"] = sum(1 for d in divergence if d.kind == "item" and d.flagged)
+    out["disagreement.count"] = disagreement_count
+    for p, gap in level_gap.items():
+        out[f"level_gap.{p}"] = gap
+    out["ambition_index"] = ambition.index
+    for facet, value in ambition.scaled.items():
+        out[f"facet.{facet}"] = value
+    out["ambition.weakest"] = ambition.weakest
+    out["give_take.imbalanced"] = give_take_imbalanced
+    out["phase.declared"] = phase.declared
+    out["phase.mode"] = phase.mode
+    out["phase.reference"] = phase.reference
+    out["phase.agreement"] = phase.agreement
+    out["phase.skipped_foundations"] = int(phase.skipped_foundations)
+    out["pseudo.score"] = pseudo_score
+    if previous is not None:
+        for p in PERSPECTIVES:
+            now, before = perspectives[p].stat.mean, previous.perspectives[p].stat.mean
+            out[f"trend.{p}.delta"] = (
+                now - before if now is not None and before is not None else None
+            )
+    return out
+
+
+def analyze_rounds(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    k: int,
+    questions: pd.DataFrame | None = None,
+    context: Context | None = None,
+) -> RoundsResult:
+    """Each round on its own, and the trends between consecutive rounds."""
+    _check(frame, COLUMNS, "answers")
+    questions = empty_questions() if questions is None else questions
+    results: dict[int, AnalysisResult] = {}
+    previous = None
+    for number in sorted(set(frame["round"])):
+        result = analyze(
+            frame[frame["round"] == number],
+            instrument,
+            k=k,
+            questions=questions[questions["round"] == number],
+            context=context,
+            previous=previous,
+        )
+        results[int(number)] = previous = result
+    return RoundsResult(rounds=results, trends=trends(frame, instrument, k=k))
+
+
+def trends(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> list[Trend]:
+    """Per perspective between consecutive rounds; paired where people answered both.
+
+    The paired comparison uses the respondents who have a score in both
+    rounds (same respondent id), with a paired t-test; it is shown only when
+    at least k people are paired.
+    """
+    scores = perspective_scores(recode(frame, instrument), instrument)
+    numbers = sorted(set(scores["round"]))
+    out = []
+    for a, b in itertools.pairwise(numbers):
+        first = scores[scores["round"] == a].set_index("respondent")
+        second = scores[scores["round"] == b].set_index("respondent")
+        for p in PERSPECTIVES:
+            x, y = first[p].dropna(), second[p].dropna()
+            shown_x, shown_y = x.size >= k, y.size >= k
+            mean_from = float(x.mean()) if shown_x else None
+            mean_to = float(y.mean()) if shown_y else None
+            both = x.index.intersection(y.index)
+            paired_delta = paired_p = None
+            if both.size >= max(k, 2):
+                diff = y.loc[both] - x.loc[both]
+                paired_delta = float(diff.mean())
+                if float(diff.std(ddof=1)) > 0:
+                    paired_p = float(scipy_stats.ttest_rel(y.loc[both], x.loc[both]).pvalue)
+            out.append(
+                Trend(
+                    perspective=p,
+                    from_round=int(a),
+                    to_round=int(b),
+                    mean_from=mean_from,
+                    mean_to=mean_to,
+                    n_from=int(x.size),
+                    n_to=int(y.size),
+                    delta=mean_to - mean_from
+                    if mean_from is not None and mean_to is not None
+                    else None,
+                    paired_n=int(both.size) if both.size >= k else 0,
+                    paired_delta=paired_delta,
+                    paired_p=paired_p,
+                )
+            )
+    return out
+
+
+__all__ = [
+    "LEVELS",
+    "PHASES",
+    "Context",
+    "analyze",
+    "analyze_rounds",
+    "perspective_scores",
+    "recode",
+    "trends",
+]

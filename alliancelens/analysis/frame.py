@@ -1,4 +1,4 @@
-"""The long-form answers table every analysis starts from."""
+"""The long-form answers tables every analysis starts from."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-# One row per respondent × item; value is NaN for "don't know".
+# Scale answers: one row per respondent × item; value NaN for "don't know".
 COLUMNS = ("respondent", "partner", "level", "round", "item", "value")
+# Other questions: one row per respondent × question; text is a phase id or
+# free text.
+QUESTION_COLUMNS = ("respondent", "partner", "level", "round", "question", "text")
 
 
 class AnswersError(ValueError):
@@ -16,12 +19,22 @@ class AnswersError(ValueError):
 
 
 def answers_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Build the long-form table from mappings with the keys in COLUMNS."""
+    """Build the scale answers table from mappings with the keys in COLUMNS."""
     frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
-    frame["respondent"] = frame["respondent"].astype(str)
-    frame["partner"] = frame["partner"].astype(str)
-    frame["level"] = frame["level"].astype(str)
+    for column in ("respondent", "partner", "level", "item"):
+        frame[column] = frame[column].astype(str)
     frame["round"] = frame["round"].astype("int64")
-    frame["item"] = frame["item"].astype(str)
     frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
     return frame
+
+
+def questions_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))
+    for column in ("respondent", "partner", "level", "question", "text"):
+        frame[column] = frame[column].astype(str)
+    frame["round"] = frame["round"].astype("int64")
+    return frame
+
+
+def empty_questions() -> pd.DataFrame:
+    return questions_frame([])

@@ -10,14 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from alliancelens.instrument import Instrument, localized
-
-from ..adapter import round_analysis
 from ..forms import IssueLinksForm, RoundForm
 from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
@@ -172,46 +168,4 @@ def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "invitations": rnd.invitations.select_related("participant__partner", "response"),
         },
         status=400 if form.is_bound else 200,
-    )
-
-
-def localized_label(instrument: Instrument, lang: str, index: int) -> str:
-    labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
-    return labels[index].lower()
-
-
-@login_required
-def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    rnd = round_for(request, slug, number)
-    result = round_analysis(rnd)
-    # While a round is open, comparing the scores before and after one person
-    # submits would reveal that person's answers: scores wait for the close.
-    show_scores = rnd.is_past_closing()
-    lang = translation.get_language() or "nl"
-    instrument = rnd.instrument
-    partners = sorted(result.partners.values(), key=lambda g: g.name)
-    rows = []
-    for p in instrument.perspectives:
-        rows.append(
-            {
-                "label": localized(p.label, lang),
-                "overall": result.perspectives[p.id],
-                "partners": [None if g.suppressed else g.perspectives[p.id] for g in partners],
-            }
-        )
-    return render(
-        request,
-        "alliances/results.html",
-        {
-            "alliance": rnd.alliance,
-            "round": rnd,
-            "result": result,
-            "partners": partners,
-            "rows": rows,
-            "show_scores": show_scores,
-            "scale_low": localized_label(instrument, lang, 0),
-            "scale_high": localized_label(instrument, lang, -1),
-            "scale": instrument.scale,
-            "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
-        },
     )

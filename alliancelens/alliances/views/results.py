@@ -1,0 +1,137 @@
+"""The results page of a round: everything the lens computed, suppressed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from alliancelens.analysis import GroupSummary
+from alliancelens.analysis.engine import LEVELS
+from alliancelens.instrument import FACETS, Instrument, localized
+
+from ..adapter import round_analysis
+from ..models import Phase
+from .common import round_for
+
+
+def localized_label(instrument: Instrument, lang: str, index: int) -> str:
+    labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
+    return labels[index].lower()
+
+
+def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> list[dict[str, Any]]:
+    """Rows per perspective: the overall figure is added by the caller."""
+    rows = []
+    for p in instrument.perspectives:
+        rows.append(
+            {
+                "id": p.id,
+                "label": localized(p.label, lang),
+                "cells": [
+                    None if g.suppressed or g.perspectives[p.id].hidden else g.perspectives[p.id]
+                    for g in groups
+                ],
+            }
+        )
+    return rows
+
+
+@login_required
+def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    result = round_analysis(rnd)
+    # While a round is open, comparing the scores before and after one person
+    # submits would reveal that person's answers: scores wait for the close.
+    show_scores = rnd.is_past_closing()
+    lang = translation.get_language() or "nl"
+    instrument = rnd.instrument
+    partners = list(result.partners.values())
+    levels = [result.levels[lvl] for lvl in LEVELS if lvl in result.levels]
+    rows = _table(instrument, lang, partners)
+    level_rows = _table(instrument, lang, levels)
+    for row, level_row in zip(rows, level_rows, strict=True):
+        summary = result.perspectives[row["id"]]
+        row["overall"] = summary.stat
+        row["alpha"] = summary.alpha
+        row["alpha_n"] = summary.alpha_n
+        row["alpha_low"] = summary.alpha_low
+        level_row["gap"] = result.level_gap[row["id"]].gap
+
+    def label_of(kind: str, ident: str) -> str:
+        if kind == "perspective":
+            return localized(instrument.perspective(ident).label, lang)
+        return localized(instrument.item(ident).text, lang)
+
+    divergences = [
+        {
+            "d": d,
+            "label": label_of(d.kind, d.id),
+            "perspective": localized(instrument.perspective(d.perspective).label, lang),
+            "prompts": d.prompts.get(lang, []),
+        }
+        for d in result.divergence
+        if d.flagged
+    ]
+    advice = [
+        {
+            "a": a,
+            "text": a.text.get(lang, a.text["nl"]),
+            "source": a.source.get(lang, a.source["nl"]),
+            "perspective": localized(instrument.perspective(a.perspective).label, lang)
+            if a.perspective
+            else "",
+        }
+        for a in result.advice
+    ]
+    facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
+    return render(
+        request,
+        "alliances/results.html",
+        {
+            "alliance": rnd.alliance,
+            "round": rnd,
+            "result": result,
+            "partners": partners,
+            "levels": levels,
+            "rows": rows,
+            "level_rows": level_rows,
+            "divergences": divergences,
+            "disagreement": [
+                {
+                    "d": d,
+                    "perspective": localized(instrument.perspective(d.perspective).label, lang),
+                }
+                for d in result.disagreement
+            ],
+            "advice": advice,
+            "facets": [
+                {
+                    "label": facet_labels[f],
+                    "mean": result.ambition_index.facets[f],
+                    "scaled": result.ambition_index.scaled[f],
+                    "weakest": f == result.ambition_index.weakest,
+                }
+                for f in FACETS
+            ],
+            "phases": [
+                {
+                    "id": ph.value,
+                    "label": ph.label,
+                    "count": result.phase.distribution.get(ph.value, 0),
+                    "declared": ph.value == result.phase.declared,
+                    "mode": ph.value == result.phase.mode,
+                }
+                for ph in Phase
+            ],
+            "show_scores": show_scores,
+            "scale_low": localized_label(instrument, lang, 0),
+            "scale_high": localized_label(instrument, lang, -1),
+            "scale": instrument.scale,
+            "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
+        },
+    )

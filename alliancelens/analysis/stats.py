@@ -1,0 +1,162 @@
+"""Agreement, reliability and intraclass correlations. Formulas: docs/statistics.md.
+
+Every function takes plain numbers or arrays and returns floats (or None when
+the statistic is undefined for the data), so each can be checked against
+published values on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def expected_uniform_variance(points: int) -> float:
+    """σ²_EU = (A² − 1) / 12: the variance of answers spread evenly over A points."""
+    return (points**2 - 1) / 12
+
+
+def rwg(values: Sequence[float] | FloatArray, points: int) -> float | None:
+    """Within-group agreement on one item (James, Demaree & Wolf, 1984).
+
+    rwg = 1 − s² / σ²_EU, truncated to [0, 1]; None with fewer than 2 answers.
+    """
+    x = _clean(values)
+    if x.size < 2:
+        return None
+    return float(min(1.0, max(0.0, 1 - x.var(ddof=1) / expected_uniform_variance(points))))
+
+
+def rwg_j(item_variances: Sequence[float] | FloatArray, points: int) -> float | None:
+    """Agreement on a scale of J parallel items (James, Demaree & Wolf, 1984).
+
+    rwg(J) = J(1 − s̄²/σ²_EU) / [J(1 − s̄²/σ²_EU) + s̄²/σ²_EU], with s̄² the
+    mean item variance; s̄² is set to σ²_EU (giving 0) when it is larger.
+    """
+    v = _clean(item_variances)
+    if v.size == 0:
+        return None
+    j = v.size
+    sigma = expected_uniform_variance(points)
+    ratio = min(float(v.mean()) / sigma, 1.0)
+    agreement = j * (1 - ratio)
+    return float(agreement / (agreement + ratio)) if agreement + ratio > 0 else None
+
+
+def ad_m(values: Sequence[float] | FloatArray) -> float | None:
+    """Average absolute deviation around the mean (Burke, Finkelstein & Dusig, 1999).
+
+    Agreement is practically significant when AD_M ≤ c/6 for c scale points.
+    """
+    x = _clean(values)
+    if x.size < 2:
+        return None
+    return float(np.abs(x - x.mean()).mean())
+
+
+def ad_cutoff(points: int) -> float:
+    return points / 6
+
+
+def cronbach_alpha(matrix: FloatArray) -> tuple[float | None, int]:
+    """Cronbach's α on complete cases: rows are respondents, columns items.
+
+    α = J/(J − 1) · (1 − Σ s²_item / s²_total), sample variances (n − 1).
+    Returns (α, number of complete cases); α is None with fewer than 2 items
+    or 3 complete cases, or when the total has no variance.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[1] < 2:
+        return None, 0
+    complete = m[~np.isnan(m).any(axis=1)]
+    n = int(complete.shape[0])
+    if n < 3:
+        return None, n
+    total_var = complete.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        return None, n
+    j = complete.shape[1]
+    item_var = complete.var(axis=0, ddof=1).sum()
+    return float(j / (j - 1) * (1 - item_var / total_var)), n
+
+
+def icc1(values: Sequence[float] | FloatArray, groups: Sequence[object]) -> float | None:
+    """ICC(1) with unequal group sizes, from a one-way ANOVA (Bliese, 2000).
+
+    ICC(1) = (MSB − MSW) / (MSB + (n0 − 1)·MSW), n0 = (N − Σnᵢ²/N) / (g − 1).
+    None with fewer than 2 groups or no within-group degrees of freedom.
+    """
+    x = np.asarray(values, dtype=float)
+    g = np.asarray(groups, dtype=object)
+    keep = ~np.isnan(x)
+    x, g = x[keep], g[keep]
+    labels, codes = np.unique(g.astype(str), return_inverse=True)
+    k = labels.size
+    n_total = x.size
+    if k < 2 or n_total - k < 1:
+        return None
+    sizes = np.bincount(codes).astype(float)
+    sums = np.bincount(codes, weights=x)
+    means = sums / sizes
+    grand = x.mean()
+    ssb = float((sizes * (means - grand) ** 2).sum())
+    ssw = float(((x - means[codes]) ** 2).sum())
+    msb = ssb / (k - 1)
+    msw = ssw / (n_total - k)
+    n0 = (n_total - (sizes**2).sum() / n_total) / (k - 1)
+    denominator = msb + (n0 - 1) * msw
+    return float((msb - msw) / denominator) if denominator > 0 else None
+
+
+@dataclass(frozen=True)
+class ICCFamily:
+    """The six intraclass correlations of Shrout & Fleiss (1979)."""
+
+    icc1_1: float
+    icc2_1: float
+    icc3_1: float
+    icc1_k: float
+    icc2_k: float
+    icc3_k: float
+    bms: float
+    wms: float
+    jms: float
+    ems: float
+
+
+def icc_family(matrix: FloatArray) -> ICCFamily:
+    """Targets in rows, k judges in columns, no missing values."""
+    m = np.asarray(matrix, dtype=float)
+    n, k = m.shape
+    grand = m.mean()
+    row_means = m.mean(axis=1)
+    col_means = m.mean(axis=0)
+    ss_total = ((m - grand) ** 2).sum()
+    ss_rows = k * ((row_means - grand) ** 2).sum()
+    ss_cols = n * ((col_means - grand) ** 2).sum()
+    bms = ss_rows / (n - 1)
+    wms = (ss_total - ss_rows) / (n * (k - 1))
+    jms = ss_cols / (k - 1)
+    ems = (ss_total - ss_rows - ss_cols) / ((n - 1) * (k - 1))
+    return ICCFamily(
+        icc1_1=(bms - wms) / (bms + (k - 1) * wms),
+        icc2_1=(bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
+        icc3_1=(bms - ems) / (bms + (k - 1) * ems),
+        icc1_k=(bms - wms) / bms,
+        icc2_k=(bms - ems) / (bms + (jms - ems) / n),
+        icc3_k=(bms - ems) / bms,
+        bms=bms,
+        wms=wms,
+        jms=jms,
+        ems=ems,
+    )
+
+
+def _clean(values: Sequence[float] | FloatArray) -> FloatArray:
+    x = np.asarray(values, dtype=float)
+    return x[~np.isnan(x)]
