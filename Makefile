@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop 
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DB_CONN_MAX_AGE=0
 
-.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,6 @@ demo: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+bench: setup
+	DEBUG=1 $(BIN)/python scripts/bench_analysis.py

@@ -17,7 +17,7 @@ import pandas as pd
 from alliancelens.instrument import PERSPECTIVES, Instrument
 
 from .results import GroupSummary, Stat
-from .stats import expected_uniform_variance
+from .stats import TINY, expected_uniform_variance
 
 GroupKey = Hashable
 HideRule = Callable[[str, dict[GroupKey, int]], set[GroupKey]]
@@ -76,6 +76,8 @@ def breakdown(
     grouped = answered.groupby([*keys, "item"], observed=True)["value"]
     item_table = grouped.agg(["mean", "std", "count"])
     item_table["var"] = item_table["std"] ** 2
+    item_table.loc[item_table["var"] <= TINY, "var"] = 0.0
+    item_table.loc[item_table["var"] == 0.0, "std"] = 0.0
     deviation = (answered["value"] - grouped.transform("mean")).abs()
     item_table["ad"] = deviation.groupby(
         [answered[c] for c in (*keys, "item")], observed=True

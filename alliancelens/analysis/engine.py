@@ -70,6 +70,9 @@ def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     reverse = {i.id for i in instrument.items if i.reverse}
     flip = scale["item"].isin(reverse)
     scale.loc[flip, "value"] = lo + hi - scale.loc[flip, "value"]
+    # Categories are factorised once here instead of in every groupby below.
+    for column in ("respondent", "partner", "level", "item"):
+        scale[column] = scale[column].astype(str).astype("category")
     return scale
 
 

@@ -63,20 +63,19 @@ def divergence(
             means[name] = cell.mean
         if len(means) < 2:
             continue
-        high = max(means, key=lambda n: (means[n], n))
-        low = min(means, key=lambda n: (means[n], n))
+        # Rounded so that summation noise never decides a tie.
+        high = max(means, key=lambda n: (round(means[n], 9), n))
+        low = min(means, key=lambda n: (round(means[n], 9), n))
         gap = means[high] - means[low]
         if kind == "perspective":
             data = scores[scores["partner"].isin(list(means))]
-            coefficient = icc1(data[column].to_numpy(dtype=float), data["partner"].to_list())
+            coefficient = icc1(data[column].to_numpy(dtype=float), _codes(data["partner"]))
         else:
             answers = by_item.get(column)
             if answers is None:
                 continue
             answers = answers[answers["partner"].isin(list(means))]
-            coefficient = icc1(
-                answers["value"].to_numpy(dtype=float), answers["partner"].to_list()
-            )
+            coefficient = icc1(answers["value"].to_numpy(dtype=float), _codes(answers["partner"]))
         out.append(
             Divergence(
                 kind=kind,
@@ -90,8 +89,15 @@ def divergence(
                 flagged=gap >= threshold,
             )
         )
-    out.sort(key=lambda d: (not d.flagged, -d.gap, d.kind, d.id))
+    out.sort(key=lambda d: (not d.flagged, -round(d.gap, 9), d.kind, d.id))
     return out
+
+
+def _codes(groups: pd.Series) -> np.ndarray:
+    """Integer group codes (fast for ICC) from a categorical or plain column."""
+    if isinstance(groups.dtype, pd.CategoricalDtype):
+        return groups.cat.codes.to_numpy()
+    return pd.factorize(groups)[0]
 
 
 def disagreement(
@@ -111,7 +117,7 @@ def disagreement(
                 and cell.agreement < threshold
             ):
                 out.append(Disagreement(partner=name, perspective=p.id, rwg_j=cell.agreement))
-    out.sort(key=lambda d: d.rwg_j)
+    out.sort(key=lambda d: (round(d.rwg_j, 9), d.partner, d.perspective))
     return out
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+# Variances below this are rounding noise of equal answers (their exact value
+# depends on summation order): they count as zero.
+TINY = 1e-12
 
 
 def expected_uniform_variance(points: int) -> float:
@@ -78,24 +82,26 @@ def cronbach_alpha(matrix: FloatArray) -> tuple[float | None, int]:
     if n < 3:
         return None, n
     total_var = complete.sum(axis=1).var(ddof=1)
-    if total_var == 0:
+    if total_var <= TINY:
         return None, n
     j = complete.shape[1]
     item_var = complete.var(axis=0, ddof=1).sum()
     return float(j / (j - 1) * (1 - item_var / total_var)), n
 
 
-def icc1(values: Sequence[float] | FloatArray, groups: Sequence[object]) -> float | None:
+def icc1(
+    values: Sequence[float] | FloatArray, groups: Sequence[object] | npt.NDArray[Any]
+) -> float | None:
     """ICC(1) with unequal group sizes, from a one-way ANOVA (Bliese, 2000).
 
     ICC(1) = (MSB − MSW) / (MSB + (n0 − 1)·MSW), n0 = (N − Σnᵢ²/N) / (g − 1).
     None with fewer than 2 groups or no within-group degrees of freedom.
     """
     x = np.asarray(values, dtype=float)
-    g = np.asarray(groups, dtype=object)
+    g = np.asarray(groups)
     keep = ~np.isnan(x)
     x, g = x[keep], g[keep]
-    labels, codes = np.unique(g.astype(str), return_inverse=True)
+    labels, codes = np.unique(g if g.dtype.kind in "iu" else g.astype(str), return_inverse=True)
     k = labels.size
     n_total = x.size
     if k < 2 or n_total - k < 1:
@@ -110,7 +116,7 @@ def icc1(values: Sequence[float] | FloatArray, groups: Sequence[object]) -> floa
     msw = ssw / (n_total - k)
     n0 = (n_total - (sizes**2).sum() / n_total) / (k - 1)
     denominator = msb + (n0 - 1) * msw
-    return float((msb - msw) / denominator) if denominator > 0 else None
+    return float((msb - msw) / denominator) if denominator > TINY else None
 
 
 @dataclass(frozen=True)

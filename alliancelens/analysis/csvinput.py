@@ -1,0 +1,147 @@
+"""Read answers in the CLI's CSV format, checking every row.
+
+Columns: respondent, partner, level, round, item, value. Partner by name,
+level and phase by their ids, round a whole number; value empty or NA for
+"don't know"; non-scale questions by their question id (the phase question's
+value a phase id, open questions free text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from alliancelens.instrument import PHASES, Instrument
+
+from .frame import COLUMNS, AnswersError, answers_frame, questions_frame
+
+LEVELS = ("board", "management", "professional")
+MISSING = {"", "na", "n/a", "nan"}
+MAX_PROBLEMS = 20
+
+
+def read_answers_csv(
+    path: str | Path, instrument: Instrument
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scale answers, question answers) from a CSV file; AnswersError on bad rows."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise AnswersError(f"{path}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnswersError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    return parse_answers_csv(text, instrument, source=str(path))
+
+
+def parse_answers_csv(
+    text: str, instrument: Instrument, source: str = "<csv>"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise AnswersError(f"{source}: the file is empty") from None
+    except csv.Error as exc:
+        raise AnswersError(f"{source}: row 1: {exc}") from exc
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise AnswersError(
+            f"{source}: row 1: missing column(s) {', '.join(missing)}; "
+            f"expected {','.join(COLUMNS)}"
+        )
+    at = {c: names.index(c) for c in COLUMNS}
+    problems: list[str] = []
+    scale_rows: list[dict[str, object]] = []
+    question_rows: list[dict[str, object]] = []
+    seen: dict[tuple[str, int, str], int] = {}
+    who: dict[tuple[str, int], tuple[str, str, int]] = {}
+    lo, hi = instrument.scale.min, instrument.scale.max
+
+    def fail(row: int, message: str) -> None:
+        problems.append(f"row {row}: {message}")
+
+    try:
+        for number, row in enumerate(reader, start=2):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                fail(number, f"{len(row)} fields where the header has {len(header)}")
+                continue
+            respondent, partner, level, round_text, item, value = (
+                row[at[c]].strip() for c in COLUMNS
+            )
+            if not respondent:
+                fail(number, "respondent is empty")
+            if not partner:
+                fail(number, "partner is empty")
+            if level not in LEVELS:
+                fail(number, f"level {level!r} is not one of {', '.join(LEVELS)}")
+            try:
+                round_number = int(round_text)
+                if round_number < 1:
+                    raise ValueError
+            except ValueError:
+                fail(number, f"round {round_text!r} is not a whole number of at least 1")
+                continue
+            key = (respondent, round_number, item)
+            if key in seen:
+                fail(
+                    number,
+                    f"{item} for respondent {respondent} in round {round_number} "
+                    f"is also on row {seen[key]}",
+                )
+                continue
+            seen[key] = number
+            person = (respondent, round_number)
+            if person in who and who[person][:2] != (partner, level):
+                fail(
+                    number,
+                    f"respondent {respondent} is {who[person][0]}/{who[person][1]} "
+                    f"on row {who[person][2]}, here {partner}/{level}",
+                )
+            who.setdefault(person, (partner, level, number))
+            base = {
+                "respondent": respondent,
+                "partner": partner,
+                "level": level,
+                "round": round_number,
+            }
+            if instrument.has_item(item):
+                if value.lower() in MISSING:
+                    scale_rows.append({**base, "item": item, "value": float("nan")})
+                    continue
+                try:
+                    number_value = float(value)
+                except ValueError:
+                    fail(number, f"value {value!r} for {item} is not a number (or NA)")
+                    continue
+                if not number_value.is_integer() or not lo <= number_value <= hi:
+                    fail(number, f"value {value} for {item} is outside the scale {lo}..{hi}")
+                    continue
+                scale_rows.append({**base, "item": item, "value": number_value})
+            elif instrument.has_question(item):
+                question = instrument.question(item)
+                if value.lower() in MISSING:
+                    continue
+                if question.kind == "phase" and value not in PHASES:
+                    fail(number, f"phase {value!r} is not one of {', '.join(PHASES)}")
+                    continue
+                question_rows.append({**base, "question": item, "text": value})
+            else:
+                fail(number, f"unknown item {item!r} for instrument {instrument.key}")
+    except csv.Error as exc:
+        fail(reader.line_num, str(exc))
+    if problems:
+        more = " (first 20 shown)" if len(problems) >= MAX_PROBLEMS else ""
+        raise AnswersError(f"{source}: {len(problems)} problem(s){more}:\n" + "\n".join(problems))
+    if not scale_rows:
+        raise AnswersError(f"{source}: no scale answers found")
+    return answers_frame(scale_rows), questions_frame(question_rows)

@@ -1,0 +1,239 @@
+"""`alliancelens analyze`: the real console command on CSV files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.template.defaultfilters import floatformat
+from django.test import TestCase
+from django.utils import translation
+
+from alliancelens.alliances.adapter import round_answers, round_questions
+from alliancelens.alliances.models import Alliance
+from alliancelens.instrument import latest_instrument
+
+from .base import results_table
+
+INSTRUMENT = latest_instrument()
+HEADER = ["respondent", "partner", "level", "round", "item", "value"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alliancelens", "analyze", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+
+
+def write(path: Path, rows: list[list[object]], header: list[str] = HEADER) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def good_rows(rounds: int = 1) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for r in range(1, rounds + 1):
+        for partner, base in (("Gemeente", 4), ("Zorg", 2), ("Welzijn", 3)):
+            for n in range(3):
+                for item in INSTRUMENT.items:
+                    value = base if not item.reverse else 6 - base
+                    rows.append(
+                        [
+                            f"{partner}{n}",
+                            partner,
+                            ["board", "management", "professional"][n],
+                            r,
+                            item.id,
+                            value,
+                        ]
+                    )
+                rows.append(
+                    [
+                        f"{partner}{n}",
+                        partner,
+                        ["board", "management", "professional"][n],
+                        r,
+                        "phase_now",
+                        "design",
+                    ]
+                )
+    rows[0][5] = "NA"
+    return rows
+
+
+def test_json_output_has_the_contract_keys(tmp_path):
+    result = run(str(write(tmp_path / "a.csv", good_rows())), "--k", "3")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in (
+        "n_respondents",
+        "perspectives",
+        "partners",
+        "divergence",
+        "ambition_index",
+        "phase",
+        "pseudo_collaboration",
+        "advice",
+    ):
+        assert key in data
+    assert data["n_respondents"] == 9
+    assert set(data["perspectives"]["interests"]) >= {"mean", "sd", "n", "rwg_j", "alpha"}
+    assert data["partners"]["Zorg"]["perspectives"]["process"]["mean"] == 2.0
+    gap = next(
+        d for d in data["divergence"] if d.get("perspective") == "organisation" and "item" not in d
+    )
+    assert gap["gap"] == 2.0 and gap["partners"]["high"] == "Gemeente" and "icc1" in gap
+    assert data["phase"]["mode"] == "design"
+    assert all({"id", "perspective", "source", "text", "why"} <= set(a) for a in data["advice"])
+
+
+def test_several_rounds_give_results_per_round_and_trends(tmp_path):
+    result = run(str(write(tmp_path / "a.csv", good_rows(rounds=2))))
+    data = json.loads(result.stdout)
+    assert set(data["rounds"]) == {"1", "2"}
+    assert len(data["trends"]) == 5
+    assert data["trends"][0]["paired_n"] == 9
+
+
+def test_groups_below_k_are_suppressed_in_the_output(tmp_path):
+    rows = [r for r in good_rows() if not (r[1] == "Zorg" and r[0] != "Zorg0")]
+    data = json.loads(run(str(write(tmp_path / "a.csv", rows)), "--k", "3").stdout)
+    assert data["partners"]["Zorg"] == {"suppressed": True}
+    # Zorg alone would be recomputable: the smallest other partner goes too.
+    assert sum(p == {"suppressed": True} for p in data["partners"].values()) == 2
+    assert all("Zorg" not in d["partners"]["means"] for d in data["divergence"])
+
+
+def test_markdown_output_in_english(tmp_path):
+    result = run(str(write(tmp_path / "a.csv", good_rows())), "--format", "md", "--lang", "en")
+    assert result.returncode == 0
+    assert "# AllianceLens analysis" in result.stdout
+    assert "Where partners see it differently" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda rows: rows[4].__setitem__(4, "amb_nonsense"),
+            "row 6: unknown item 'amb_nonsense'",
+        ),
+        (lambda rows: rows[2].__setitem__(5, "7"), "row 4: value 7 for"),
+        (lambda rows: rows[3].__setitem__(2, "boss"), "row 5: level 'boss'"),
+        (lambda rows: rows[1].__setitem__(3, "first"), "row 3: round 'first'"),
+        (lambda rows: rows.append(list(rows[1])), "is also on row 3"),
+    ],
+)
+def test_bad_rows_exit_2_with_the_row_number_and_print_nothing(tmp_path, mutate, message):
+    rows = good_rows()
+    mutate(rows)
+    result = run(str(write(tmp_path / "bad.csv", rows)))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
+def test_a_missing_column_exits_2(tmp_path):
+    path = write(
+        tmp_path / "bad.csv", [["r1", "A", "board", 1, "amb_direction"]], header=HEADER[:-1]
+    )
+    result = run(str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "row 1: missing column(s) value" in result.stderr
+
+
+def test_k_outside_the_allowed_range_exits_2(tmp_path):
+    result = run(str(write(tmp_path / "a.csv", good_rows())), "--k", "2")
+    assert result.returncode == 2 and result.stdout == ""
+
+
+class DemoAgreementTests(TestCase):
+    """The results page and the CLI give identical numbers for the demo."""
+
+    def test_page_and_cli_agree(self):
+        import io
+        import re
+        import tempfile
+
+        out = io.StringIO()
+        call_command("demo", "--allow-production", stdout=out)
+        password = re.search(r"password: (\S+)", out.getvalue()).group(1)
+        alliance = Alliance.objects.get(slug="demo")
+        rnd = alliance.rounds.get(number=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = []
+            for r in alliance.rounds.filter(state="closed"):
+                for row in round_answers(r).itertuples():
+                    rows.append(
+                        [
+                            row.respondent,
+                            row.partner,
+                            row.level,
+                            row.round,
+                            row.item,
+                            "NA" if row.value != row.value else int(row.value),
+                        ]
+                    )
+                for row in round_questions(r).itertuples():
+                    rows.append(
+                        [row.respondent, row.partner, row.level, row.round, row.question, row.text]
+                    )
+            path = write(Path(tmp) / "demo.csv", rows)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "alliancelens",
+                    "analyze",
+                    str(path),
+                    "--phase",
+                    alliance.current_phase,
+                    "--stage",
+                    alliance.stage,
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        cli = json.loads(result.stdout)["rounds"]["2"]
+        self.client.login(username="facilitator", password=password)
+        page = self.client.get(f"/alliances/demo/rounds/{rnd.number}/results/")
+        table = results_table(page.content)
+        partners = list(cli["partners"])
+
+        def fmt(value):
+            with translation.override("nl"):
+                return floatformat(value, 2)
+
+        labels = {
+            "ambition": "Ambitie",
+            "interests": "Belangen",
+            "relationship": "Relatie",
+            "organisation": "Organisatie",
+            "process": "Proces",
+        }
+        for p, label in labels.items():
+            overall = cli["perspectives"][p]
+            cells = table[label]
+            assert cells[0] == f"{fmt(overall['mean'])} (n = {overall['n']})"
+            for i, name in enumerate(partners, start=1):
+                assert cells[i] == fmt(cli["partners"][name]["perspectives"][p]["mean"])
+            assert cells[len(partners) + 1] == fmt(overall["rwg_j"])
+            assert cells[len(partners) + 2] == fmt(overall["alpha"])
+        html = page.content.decode()
+        for advice in cli["advice"]:
+            assert advice["text"]["nl"].replace("'", "&#x27;") in html

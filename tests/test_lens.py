@@ -1,0 +1,355 @@
+"""The lens beyond averages: divergence, agreement, ambition, phase, advice."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alliancelens.analysis import Context, analyze, analyze_rounds, answers_frame, questions_frame
+from alliancelens.analysis.advice import AdviceError, advise, load_rules, parse_rules
+from alliancelens.analysis.engine import perspective_scores, recode
+from alliancelens.instrument import FACETS, PERSPECTIVES, PHASES, latest_instrument
+
+INSTRUMENT = latest_instrument()
+
+
+def people(
+    partner: str,
+    values: list[float],
+    level: str = "professional",
+    round: int = 1,
+    prefix: str = "",
+):
+    """One respondent per value, answering every statement with that value
+    before reversal (so every perspective score equals the value)."""
+    rows = []
+    for n, value in enumerate(values):
+        for item in INSTRUMENT.items:
+            raw = (6 - value) if item.reverse else value
+            rows.append(
+                {
+                    "respondent": f"{prefix}{partner}{n}",
+                    "partner": partner,
+                    "level": level,
+                    "round": round,
+                    "item": item.id,
+                    "value": raw,
+                }
+            )
+    return rows
+
+
+def test_a_gap_between_partners_is_flagged_with_prompts_and_icc():
+    frame = answers_frame(
+        people("Gemeente", [5, 5, 4]) + people("Zorg", [2, 2, 3]) + people("Welzijn", [3, 4, 3])
+    )
+    result = analyze(frame, INSTRUMENT, k=3)
+    rel = next(d for d in result.divergence if d.kind == "perspective" and d.id == "relationship")
+    assert rel.flagged
+    assert (rel.high, rel.low) == ("Gemeente", "Zorg")
+    assert rel.gap == pytest.approx(14 / 3 - 7 / 3)
+    assert rel.icc1 is not None and rel.icc1 > 0.5
+    assert any("Gemeente" in q and "Zorg" in q for q in rel.prompts["nl"])
+    assert any("Gemeente" in q and "Zorg" in q for q in rel.prompts["en"])
+    assert result.divergence[0].flagged
+    assert result.indicators["divergence.relationship.gap"] == pytest.approx(rel.gap)
+
+
+def test_disagreement_within_a_partner_is_kept_apart_from_a_gap_between_partners():
+    # Equal partner means, but inside Gemeente people answer 1 and 5.
+    frame = answers_frame(people("Gemeente", [1, 5, 3, 5, 1]) + people("Zorg", [3, 3, 3, 3, 3]))
+    result = analyze(frame, INSTRUMENT, k=3)
+    assert not any(d.flagged for d in result.divergence if d.kind == "perspective")
+    partners_in_disagreement = {d.partner for d in result.disagreement}
+    assert partners_in_disagreement == {"Gemeente"}
+    assert all(d.rwg_j < 0.7 for d in result.disagreement)
+    assert result.partners["Zorg"].perspectives["process"].agreement == 1.0
+
+
+def test_level_gap_is_board_minus_professional():
+    frame = answers_frame(
+        people("A", [5, 5, 4], level="board")
+        + people("A", [2, 3, 2], level="professional", prefix="p")
+    )
+    gap = analyze(frame, INSTRUMENT, k=3).level_gap["ambition"]
+    assert gap.board == pytest.approx(14 / 3)
+    assert gap.professional == pytest.approx(7 / 3)
+    assert gap.gap == pytest.approx(7 / 3)
+
+
+def test_ambition_index_is_the_product_of_rescaled_facets():
+    rows = []
+    facet_value = {"promise": 5, "commitment": 4, "action": 2}
+    for n in range(3):
+        for item in INSTRUMENT.items_for("ambition"):
+            value = facet_value[item.facet]
+            rows.append(
+                {
+                    "respondent": f"r{n}",
+                    "partner": "A",
+                    "level": "board",
+                    "round": 1,
+                    "item": item.id,
+                    "value": 6 - value if item.reverse else value,
+                }
+            )
+    result = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    index = result.ambition_index
+    assert index.facets == {"promise": 5.0, "commitment": 4.0, "action": 2.0}
+    assert index.index == pytest.approx(1.0 * 0.75 * 0.25 * 100)
+    assert index.weakest == "action"
+    # Much promise, little action: pseudo-collaboration risk is raised.
+    assert result.pseudo_collaboration.components["promise_over_action"] == pytest.approx(1.0)
+    assert result.pseudo_collaboration.score >= 50
+    assert result.pseudo_collaboration.level == "high"
+
+
+def test_give_and_take_flags_an_imbalance():
+    rows = people("A", [3, 3, 3]) + people("B", [3, 3, 3])
+    for row in rows:
+        if row["partner"] == "A" and row["item"] == "int_gets":
+            row["value"] = 1
+        if row["partner"] == "A" and row["item"] == "int_brings":
+            row["value"] = 5
+    result = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    by_partner = {g.partner: g for g in result.give_take}
+    assert by_partner["A"].balance == pytest.approx(-4)
+    assert by_partner["A"].imbalance and not by_partner["B"].imbalance
+    assert result.indicators["give_take.imbalanced"] == 1
+
+
+def phase_rows(phases: list[str]):
+    return questions_frame(
+        {
+            "respondent": f"A{n}",
+            "partner": "A",
+            "level": "professional",
+            "round": 1,
+            "question": "phase_now",
+            "text": p,
+        }
+        for n, p in enumerate(phases)
+    )
+
+
+def test_phase_distribution_mode_agreement_and_skipped_foundations():
+    frame = answers_frame(people("A", [2, 2, 3, 2]))
+    result = analyze(
+        frame,
+        INSTRUMENT,
+        k=3,
+        questions=phase_rows(["execute", "execute", "design", "agree"]),
+        context=Context(declared_phase="execute"),
+    )
+    phase = result.phase
+    assert phase.distribution == {"explore": 0, "share": 0, "agree": 1, "design": 1, "execute": 2}
+    assert phase.mode == "execute" and phase.agreement == 0.5
+    assert phase.skipped_foundations
+    assert any("ambition" in r for r in phase.reasons) and any(
+        "interests" in r for r in phase.reasons
+    )
+    ids = [a.id for a in result.advice]
+    assert "process_skipped_foundations" in ids and "phase_execute" in ids
+
+
+def test_phase_answers_of_fewer_than_k_are_not_shown():
+    frame = answers_frame(people("A", [3, 3, 3]))
+    phase = analyze(frame, INSTRUMENT, k=3, questions=phase_rows(["share", "agree"])).phase
+    assert phase.hidden and phase.distribution == {} and phase.mode is None
+
+
+def test_trends_between_rounds_are_paired_where_people_answered_both():
+    first = people("A", [2, 2, 3, 3], round=1) + people("B", [3, 3, 3], round=1)
+    second = people("A", [3, 3, 4, 4], round=2) + people("B", [3, 4, 3], round=2)
+    result = analyze_rounds(answers_frame(first + second), INSTRUMENT, k=3)
+    assert set(result.rounds) == {1, 2}
+    trend = next(t for t in result.trends if t.perspective == "relationship")
+    assert trend.delta == pytest.approx(24 / 7 - 19 / 7)
+    assert trend.paired_n == 7
+    assert trend.paired_delta == pytest.approx(5 / 7)
+    assert trend.paired_p is not None and trend.paired_p < 0.05
+    assert result.rounds[2].indicators["trend.relationship.delta"] == pytest.approx(5 / 7)
+    assert "trend_improved" in [a.id for a in result.rounds[2].advice]
+
+
+def test_alpha_is_reported_with_its_n_and_flagged_when_low():
+    rows = []
+    values = [1, 5, 2, 4, 3, 1, 5]  # answers that do not hang together
+    for n in range(7):
+        for j, item in enumerate(INSTRUMENT.items_for("process")):
+            rows.append(
+                {
+                    "respondent": f"r{n}",
+                    "partner": "A",
+                    "level": "board",
+                    "round": 1,
+                    "item": item.id,
+                    "value": values[(n + 3 * j) % 7],
+                }
+            )
+    summary = analyze(answers_frame(rows), INSTRUMENT, k=3).perspectives["process"]
+    assert summary.alpha_n == 7
+    assert summary.alpha is not None and summary.alpha < 0.7 and summary.alpha_low
+
+
+# --- advice --------------------------------------------------------------------
+
+
+def test_the_rule_base_spans_the_model():
+    base = load_rules()
+    assert len(base.rules) >= 25
+    assert {r.perspective for r in base.rules} >= set(PERSPECTIVES)
+    assert {r.phase for r in base.rules} >= set(PHASES)
+    assert {r.stage for r in base.rules} >= {"designing", "discovering", "productive"}
+    sources = " ".join(r.source["en"] for r in base.rules)
+    for concept in (
+        "Do's",
+        "Don'ts",
+        "Seven ingredients",
+        "Reflection model",
+        "Development stage",
+    ):
+        assert concept in sources
+    for rule in base.rules:
+        assert rule.text["nl"] and rule.text["en"] and rule.text["nl"] != rule.text["en"]
+
+
+def test_advice_says_why_it_fired_and_comes_most_urgent_first():
+    indicators = {"theme.trust.mean": 2.4, "phase.reference": "share", "stage": "discovering"}
+    advice = advise(indicators)
+    ids = [a.id for a in advice]
+    assert ids.index("relationship_trust") < ids.index("phase_share")
+    trust = advice[ids.index("relationship_trust")]
+    assert trust.why == ["theme.trust.mean = 2.40 < 3.00"]
+    assert trust.source["en"] == "Reflection model: trust can be organised"
+    urgencies = [a.urgency for a in advice]
+    assert urgencies == sorted(urgencies, key=["high", "medium", "low"].index)
+
+
+def test_missing_indicators_never_fire_a_rule():
+    assert advise({}) == []
+    assert advise({"theme.trust.mean": None}) == []
+
+
+def test_a_broken_rule_file_lists_every_problem():
+    data = {
+        "prompts": {
+            "generic": {"nl": ["Wat vindt {partner}?"], "en": ["What does {high} think?"]}
+        },
+        "rules": [
+            {
+                "id": "a",
+                "urgency": "high",
+                "source": {"nl": "x", "en": "x"},
+                "text": {"nl": "x", "en": "y"},
+                "when": {"all": [["theme.trust.mean", "<<", 3]]},
+            },
+            {
+                "id": "a",
+                "urgency": "soon",
+                "perspective": "money",
+                "source": {"nl": "x"},
+                "text": {"nl": "x", "en": "y"},
+                "when": {"all": [["x", "<", 3]]},
+            },
+        ],
+    }
+    with pytest.raises(AdviceError) as info:
+        parse_rules(data)
+    message = str(info.value)
+    for expected in (
+        "unknown placeholder",
+        "unknown operator '<<'",
+        "id used twice",
+        "urgency must be",
+        "perspective 'money'",
+        "rule 'a' source: needs a non-empty text",
+    ):
+        assert expected in message
+
+
+# --- properties -------------------------------------------------------------------
+
+values = st.lists(
+    st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, float("nan")]),
+    min_size=len(INSTRUMENT.items),
+    max_size=len(INSTRUMENT.items),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(values, min_size=1, max_size=8))
+def test_reversing_twice_is_the_identity_and_scores_stay_inside_the_scale(answer_sets):
+    rows = []
+    for n, answers in enumerate(answer_sets):
+        for item, value in zip(INSTRUMENT.items, answers, strict=True):
+            rows.append(
+                {
+                    "respondent": f"r{n}",
+                    "partner": "A",
+                    "level": "board",
+                    "round": 1,
+                    "item": item.id,
+                    "value": value,
+                }
+            )
+    frame = answers_frame(rows)
+    twice = recode(recode(frame, INSTRUMENT), INSTRUMENT)
+    pd.testing.assert_series_equal(
+        twice["value"].reset_index(drop=True), frame["value"].reset_index(drop=True)
+    )
+    scores = perspective_scores(recode(frame, INSTRUMENT), INSTRUMENT)
+    for p in PERSPECTIVES:
+        assert scores[p].dropna().between(1, 5).all()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(values, min_size=3, max_size=9), st.randoms(use_true_random=False))
+def test_permuting_respondents_changes_nothing(answer_sets, rnd):
+    rows = []
+    for n, answers in enumerate(answer_sets):
+        partner = "AB"[n % 2]
+        for item, value in zip(INSTRUMENT.items, answers, strict=True):
+            rows.append(
+                {
+                    "respondent": f"r{n}",
+                    "partner": partner,
+                    "level": "board",
+                    "round": 1,
+                    "item": item.id,
+                    "value": value,
+                }
+            )
+    shuffled = rows[:]
+    rnd.shuffle(shuffled)
+    a = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    b = analyze(answers_frame(shuffled), INSTRUMENT, k=3)
+    assert _close(a, b)
+
+
+def _close(a, b) -> bool:
+    """Equal, with floats compared to 1e-9 (summation order may differ)."""
+    from dataclasses import asdict, is_dataclass
+
+    def walk(x, y):
+        if is_dataclass(x):
+            return walk(asdict(x), asdict(y))
+        if isinstance(x, dict):
+            return x.keys() == y.keys() and all(walk(x[k], y[k]) for k in x)
+        if isinstance(x, (list, tuple)):
+            return len(x) == len(y) and all(walk(i, j) for i, j in zip(x, y, strict=True))
+        if isinstance(x, float) and isinstance(y, float):
+            return (math.isnan(x) and math.isnan(y)) or math.isclose(
+                x, y, rel_tol=1e-9, abs_tol=1e-12
+            )
+        return x == y
+
+    return walk(a, b)
+
+
+def test_facets_cover_every_ambition_statement():
+    assert {i.facet for i in INSTRUMENT.items_for("ambition")} == set(FACETS)
