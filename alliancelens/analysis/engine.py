@@ -56,7 +56,8 @@ class Context:
 def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Only scale items, with reverse-worded items turned around."""
     known = {i.id for i in instrument.items}
-    unknown = sorted(set(frame["item"]) - known - {q.id for q in instrument.questions})
+    present = set(frame["item"].unique())
+    unknown = sorted(present - known - {q.id for q in instrument.questions})
     if unknown:
         raise AnswersError(f"unknown item(s) for {instrument.key}: {', '.join(unknown)}")
     scale = frame[frame["item"].isin(known)].copy()
@@ -72,7 +73,8 @@ def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     scale.loc[flip, "value"] = lo + hi - scale.loc[flip, "value"]
     # Categories are factorised once here instead of in every groupby below.
     for column in ("respondent", "partner", "level", "item"):
-        scale[column] = scale[column].astype(str).astype("category")
+        if not isinstance(scale[column].dtype, pd.CategoricalDtype):
+            scale[column] = scale[column].astype("category")
     return scale
 
 
