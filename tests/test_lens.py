@@ -210,10 +210,15 @@ def test_the_rule_base_spans_the_model():
         "Do's",
         "Don'ts",
         "Seven ingredients",
+        "Seven tips",
         "Reflection model",
         "Development stage",
     ):
         assert concept in sources
+    ingredients = {
+        r.source["en"] for r in base.rules if r.source["en"].startswith("Seven ingredients")
+    }
+    assert len(ingredients) >= 7
     for rule in base.rules:
         assert rule.text["nl"] and rule.text["en"] and rule.text["nl"] != rule.text["en"]
 

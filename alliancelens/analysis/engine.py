@@ -35,7 +35,7 @@ from .results import (
     Stat,
     Trend,
 )
-from .stats import cronbach_alpha
+from .stats import ad_cutoff, cronbach_alpha
 from .suppression import suppressed_cells, suppressed_groups
 
 LEVELS = ("board", "management", "professional")
@@ -227,6 +227,7 @@ def analyze(
         pseudo_collaboration=pseudo,
         advice=[] if everything_hidden else advise(indicators),
         indicators=indicators,
+        ad_cutoff=ad_cutoff(instrument.scale.max - instrument.scale.min + 1),
     )
 
 

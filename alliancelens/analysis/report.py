@@ -53,6 +53,7 @@ def result_dict(result: AnalysisResult) -> dict[str, Any]:
         "instrument": result.instrument,
         "round": result.round,
         "k": result.k,
+        "ad_cutoff": result.ad_cutoff,
         "n_respondents": result.n_respondents,
         "suppressed": result.suppressed,
         "perspectives": {

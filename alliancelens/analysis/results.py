@@ -156,6 +156,7 @@ class AnalysisResult:
     pseudo_collaboration: PseudoCollaboration
     advice: list[Advice]
     indicators: dict[str, Any]
+    ad_cutoff: float = 5 / 6  # c/6: AD_M at or below this shows agreement
 
 
 @dataclass(frozen=True)
