@@ -32,7 +32,7 @@ def main(link: str) -> None:
             ("alliance", "/alliances/demo/"),
         ]:
             desk.goto(BASE + path)
-            desk.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+            desk.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "results")
         phone = browser.new_page(viewport={"width": 360, "height": 740})
         phone.goto(link)
         phone.screenshot(path=str(OUT / "scan-intro-phone.png"))

@@ -73,6 +73,8 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "label": label_of(d.kind, d.id),
             "perspective": localized(instrument.perspective(d.perspective).label, lang),
             "prompts": d.prompts.get(lang, []),
+            "high_mean": d.partner_means[d.high],
+            "low_mean": d.partner_means[d.low],
         }
         for d in result.divergence
         if d.flagged
