@@ -106,3 +106,21 @@ def round_analysis(round: Round) -> AnalysisResult:
         context=context,
         previous=previous,
     )
+
+
+def round_history(round: Round) -> list[AnalysisResult]:
+    """Analyses of the closed rounds up to this one (same instrument), oldest first."""
+    earlier = round.alliance.rounds.filter(
+        number__lte=round.number, state=Round.State.CLOSED, instrument_id=round.instrument_id
+    ).order_by("number")
+    k = round.alliance.anonymity_threshold
+    return [
+        analyze(
+            round_answers(r),
+            r.instrument,
+            k=k,
+            questions=round_questions(r),
+            context=round_context(r),
+        )
+        for r in earlier
+    ]

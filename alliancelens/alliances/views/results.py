@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from alliancelens.analysis import GroupSummary
 from alliancelens.analysis.engine import LEVELS
-from alliancelens.instrument import FACETS, Instrument, localized
+from alliancelens.instrument import FACETS, PERSPECTIVES, Instrument, localized
 
-from ..adapter import round_analysis
+from ..adapter import round_analysis, round_history
+from ..figures import open_answers, round_charts
 from ..models import Phase
 from .common import round_for
 
@@ -91,10 +92,18 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         for a in result.advice
     ]
     facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
+    shown = show_scores and not result.suppressed
+    charts = round_charts(rnd, result, lang, round_history(rnd)) if shown else {}
+    own_words = open_answers(rnd, result, "ambition_own_words") if shown else []
     return render(
         request,
         "alliances/results.html",
         {
+            "charts": charts,
+            "distribution_charts": [
+                charts[f"distribution_{p}"] for p in PERSPECTIVES if f"distribution_{p}" in charts
+            ],
+            "own_words": own_words,
             "alliance": rnd.alliance,
             "round": rnd,
             "result": result,

@@ -1,0 +1,170 @@
+"""The charts and open answers of a round, for the results page and the report.
+
+One code path: both the web page and the PDF embed the same SVG (as an image),
+with its text alternative and data table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from alliancelens.analysis import AnalysisResult
+from alliancelens.analysis.engine import LEVELS
+from alliancelens.charts import (
+    Chart,
+    bar_chart,
+    distribution_chart,
+    dumbbell_chart,
+    heatmap,
+    line_chart,
+    partner_colours,
+    radar_chart,
+)
+from alliancelens.charts.charts import PALETTE
+from alliancelens.instrument import FACETS, PERSPECTIVES, localized
+
+from .models import Level, Phase, QuestionAnswer, Round
+
+SHORT = 70
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHORT else text[: SHORT - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class OpenAnswers:
+    partner: str
+    answers: list[str]
+
+
+def round_charts(
+    rnd: Round, result: AnalysisResult, lang: str, history: list[AnalysisResult] | None = None
+) -> dict[str, Chart]:
+    instrument = rnd.instrument
+    labels = [localized(instrument.perspective(p).label, lang) for p in PERSPECTIVES]
+    visible = [name for name, g in result.partners.items() if not g.suppressed]
+    colours = partner_colours(list(result.partners))
+    overall = _("All partners")
+    charts: dict[str, Chart] = {}
+
+    series: dict[str, list[float | None]] = {
+        overall: [result.perspectives[p].stat.mean for p in PERSPECTIVES]
+    }
+    for name in visible:
+        cells = result.partners[name].perspectives
+        series[name] = [cells[p].mean for p in PERSPECTIVES]
+    charts["radar"] = radar_chart(
+        _("The five perspectives per partner"), labels, series, colours, overall_label=overall
+    )
+
+    flagged = {d.id for d in result.divergence if d.kind == "item" and d.flagged}
+    items = list(instrument.items)
+    if visible:
+        charts["heatmap"] = heatmap(
+            _("Every statement per partner (▶ partners differ by a scale point or more)"),
+            [_short(localized(i.text, lang)) for i in items],
+            visible,
+            [[result.partners[n].items[i.id].mean for n in visible] for i in items],
+            highlight=[i.id in flagged for i in items],
+            hidden_label="·",
+        )
+
+    level_names = dict(Level.choices)
+    shown_levels = [
+        lvl for lvl in LEVELS if lvl in result.levels and not result.levels[lvl].suppressed
+    ]
+    level_colours = {str(level_names[lvl]): PALETTE[i] for i, lvl in enumerate(LEVELS)}
+    charts["levels"] = bar_chart(
+        _("Board, management and professionals"),
+        labels,
+        {
+            str(level_names[lvl]): [result.levels[lvl].perspectives[p].mean for p in PERSPECTIVES]
+            for lvl in shown_levels
+        },
+        level_colours,
+    )
+
+    categories = [
+        (str(v), str(lab))
+        for v, lab in zip(instrument.scale.points, instrument.scale.labels[lang], strict=True)
+    ]
+    categories.append(("dont_know", localized(instrument.scale.dont_know_label, lang)))
+    for p in PERSPECTIVES:
+        p_items = instrument.items_for(p)
+        charts[f"distribution_{p}"] = distribution_chart(
+            _("How the answers spread: %(perspective)s")
+            % {"perspective": localized(instrument.perspective(p).label, lang)},
+            [_short(localized(i.text, lang)) for i in p_items],
+            [result.items[i.id].distribution for i in p_items],
+            categories,
+        )
+
+    if not result.phase.hidden:
+        phase_labels = [str(ph.label) for ph in Phase]
+        declared = dict(Phase.choices).get(result.phase.declared or "")
+        charts["phase"] = bar_chart(
+            _("Which phase are we in? (▼ the facilitator's view)"),
+            phase_labels,
+            {
+                _("Respondents"): [
+                    float(result.phase.distribution.get(ph.value, 0)) for ph in Phase
+                ]
+            },
+            {_("Respondents"): PALETTE[0]},
+            limits=(0, max(1, max(result.phase.distribution.values(), default=1)) * 1.15),
+            marker=str(declared) if declared else None,
+        )
+
+    facet_names = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
+    charts["ambition"] = bar_chart(
+        _("Ambition = promise × commitment × action (0–1)"),
+        [facet_names[f] for f in FACETS],
+        {_("Alliance"): [result.ambition_index.scaled[f] for f in FACETS]},
+        {_("Alliance"): PALETTE[0]},
+        limits=(0, 1),
+    )
+
+    if result.give_take:
+        charts["give_take"] = dumbbell_chart(
+            _("Give and take per partner"),
+            [g.partner for g in result.give_take],
+            [g.gets for g in result.give_take],
+            [g.brings for g in result.give_take],
+            (_("gets"), _("brings")),
+            colours,
+        )
+
+    if history and len(history) > 1:
+        perspective_colours = {lab: PALETTE[i] for i, lab in enumerate(labels)}
+        charts["trend"] = line_chart(
+            _("The perspectives across rounds"),
+            [_("Round %(n)s") % {"n": r.round} for r in history],
+            {
+                lab: [r.perspectives[p].stat.mean for r in history]
+                for lab, p in zip(labels, PERSPECTIVES, strict=True)
+            },
+            perspective_colours,
+        )
+    return charts
+
+
+def open_answers(rnd: Round, result: AnalysisResult, question_id: str) -> list[OpenAnswers]:
+    """Free-text answers side by side per partner, only for partners shown (n ≥ k).
+
+    Sorted alphabetically within a partner, never in the order they came in,
+    and without level or name, so no answer can be traced to a person.
+    """
+    visible = {name for name, g in result.partners.items() if not g.suppressed}
+    rows = QuestionAnswer.objects.filter(
+        response__round=rnd,
+        response__submitted_at__isnull=False,
+        question_id=question_id,
+    ).values_list("response__partner__name", "value")
+    by_partner: dict[str, list[str]] = {}
+    for partner, text in rows:
+        if partner in visible and text.strip():
+            by_partner.setdefault(partner, []).append(text.strip())
+    return [OpenAnswers(p, sorted(a, key=str.casefold)) for p, a in sorted(by_partner.items())]

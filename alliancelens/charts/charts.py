@@ -1,0 +1,295 @@
+"""The chart functions. Each returns SVG text plus what a screen reader needs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+# With more partners than colours, line styles tell them apart.
+LINESTYLES = ("-", "--", ":", "-.")
+OVERALL = "#595959"
+INK = "#1d2433"
+GRID = "#d5d9e2"
+
+plt.rcParams.update(
+    {
+        "svg.fonttype": "none",  # real text: selectable, searchable, small
+        "svg.hashsalt": "alliancelens",  # stable ids, so output is reproducible
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    svg: str
+    title: str
+    alt: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def data_uri(self) -> str:
+        """For <img src>: the same bytes on the web page and in the PDF."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
+
+
+def partner_colours(names: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Colour and line style per partner, fixed by the sorted order of all names."""
+    return {
+        name: (PALETTE[i % len(PALETTE)], LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)])
+        for i, name in enumerate(sorted(names))
+    }
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def radar_chart(
+    title: str,
+    axes: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    colours: Mapping[str, tuple[str, str]],
+    *,
+    overall_label: str,
+    scale: tuple[int, int] = (1, 5),
+) -> Chart:
+    """One polygon per partner, plus the overall one (grey, thick)."""
+    n = len(axes)
+    angles = [2 * math.pi * i / n for i in range(n)] + [0.0]
+    fig = plt.figure(figsize=(5.6, 4.6))
+    ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ax.set_ylim(scale[0] - 0.5, scale[1])
+    ax.set_yticks(range(scale[0], scale[1] + 1))
+    ax.set_xticks(angles[:-1])
+    ax.set_xticklabels(axes)
+    ax.grid(color=GRID)
+    for name, values in series.items():
+        points = [v if v is not None else math.nan for v in values]
+        points.append(points[0])
+        if name == overall_label:
+            ax.plot(angles, points, color=OVERALL, linewidth=3, label=name)
+        else:
+            colour, style = colours[name]
+            ax.plot(angles, points, color=colour, linestyle=style, linewidth=1.6, label=name)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.05, 1.05), frameon=False)
+    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    alt = f"{title}. " + " ".join(
+        f"{name}: " + ", ".join(f"{a} {_fmt(v)}" for a, v in zip(axes, values, strict=True)) + "."
+        for name, values in series.items()
+    )
+    return Chart(_svg(fig), title, alt, ["", *axes], rows)
+
+
+def heatmap(
+    title: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    highlight: Sequence[bool],
+    hidden_label: str,
+    scale: tuple[int, int] = (1, 5),
+) -> Chart:
+    """Items × partners; highlighted rows (divergent items) get a marker and bold label."""
+    import numpy as np
+
+    data = np.array([[math.nan if v is None else v for v in row] for row in values], dtype=float)
+    height = max(2.5, 0.28 * len(rows) + 1.2)
+    fig, ax = plt.subplots(figsize=(1.1 * len(columns) + 4.2, height))
+    image = ax.imshow(data, cmap="cividis", vmin=scale[0], vmax=scale[1], aspect="auto")
+    ax.set_xticks(range(len(columns)))
+    ax.set_xticklabels(columns, rotation=30, ha="right")
+    ax.set_yticks(range(len(rows)))
+    labels = [("▶ " if h else "") + r for r, h in zip(rows, highlight, strict=True)]
+    ax.set_yticklabels(labels)
+    for tick, h in zip(ax.get_yticklabels(), highlight, strict=True):
+        if h:
+            tick.set_fontweight("bold")
+    for i, row in enumerate(data):
+        for j, v in enumerate(row):
+            text = hidden_label if math.isnan(v) else f"{v:.1f}"
+            colour = INK if math.isnan(v) or v > (scale[0] + scale[1]) / 2 else "white"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
+    fig.colorbar(image, ax=ax, fraction=0.03)
+    table = [[r, *(_fmt(v) for v in row)] for r, row in zip(rows, values, strict=True)]
+    flagged = [r for r, h in zip(rows, highlight, strict=True) if h]
+    alt = f"{title}. {len(rows)} × {len(columns)}." + (
+        " ▶: " + "; ".join(flagged) if flagged else ""
+    )
+    return Chart(_svg(fig), title, alt, ["", *columns], table)
+
+
+def bar_chart(
+    title: str,
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    colours: Mapping[str, str],
+    *,
+    limits: tuple[float, float] = (1, 5),
+    marker: str | None = None,
+) -> Chart:
+    """Grouped bars: one group per category, one bar per series."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    width = 0.8 / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(categories))]
+        ax.bar(
+            xs, [v if v is not None else 0 for v in values], width, label=name, color=colours[name]
+        )
+    ax.set_xticks(range(len(categories)))
+    ax.set_xticklabels(categories)
+    ax.set_ylim(*limits)
+    ax.grid(axis="y", color=GRID)
+    if marker is not None and marker in categories:
+        index = list(categories).index(marker)
+        ax.annotate("▼", (index, limits[1]), ha="center", va="bottom", color=INK)
+    if len(series) > 1:
+        ax.legend(frameon=False, ncols=min(3, len(series)))
+    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    alt = f"{title}. " + " ".join(
+        f"{name}: "
+        + ", ".join(f"{c} {_fmt(v)}" for c, v in zip(categories, values, strict=True))
+        + "."
+        for name, values in series.items()
+    )
+    return Chart(_svg(fig), title, alt, ["", *categories], rows)
+
+
+def distribution_chart(
+    title: str,
+    rows: Sequence[str],
+    counts: Sequence[Mapping[str, int]],
+    categories: Sequence[tuple[str, str]],
+) -> Chart:
+    """100 % stacked bars per item: how answers spread over the scale."""
+    import numpy as np
+
+    colours = ["#B2182B", "#EF8A62", "#E0E0E0", "#67A9CF", "#2166AC", "#FFFFFF"]
+    totals = [max(1, sum(c.values())) for c in counts]
+    fig, ax = plt.subplots(figsize=(7.2, max(2.0, 0.3 * len(rows) + 1.0)))
+    left = np.zeros(len(rows))
+    for (key, label), colour in zip(categories, colours, strict=False):
+        shares = np.array([c.get(key, 0) / t for c, t in zip(counts, totals, strict=True)])
+        ax.barh(range(len(rows)), shares, left=left, color=colour, edgecolor=GRID, label=label)
+        left += shares
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=len(categories), frameon=False
+    )
+    table = [
+        [r, *(str(c.get(k, 0)) for k, _ in categories)] for r, c in zip(rows, counts, strict=True)
+    ]
+    alt = f"{title}. " + " ".join(
+        f"{r}: " + ", ".join(f"{label} {c.get(k, 0)}" for k, label in categories) + "."
+        for r, c in zip(rows, counts, strict=True)
+    )
+    return Chart(_svg(fig), title, alt, ["", *(label for _, label in categories)], table)
+
+
+def line_chart(
+    title: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    colours: Mapping[str, str],
+    *,
+    limits: tuple[float, float] = (1, 5),
+) -> Chart:
+    """Trend lines across rounds."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    for name, values in series.items():
+        ax.plot(
+            range(len(x_labels)),
+            [v if v is not None else math.nan for v in values],
+            marker="o",
+            color=colours[name],
+            label=name,
+        )
+    ax.set_xticks(range(len(x_labels)))
+    ax.set_xticklabels(x_labels)
+    ax.set_ylim(*limits)
+    ax.grid(axis="y", color=GRID)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    alt = f"{title}. " + " ".join(
+        f"{name}: " + " → ".join(_fmt(v) for v in values) + "." for name, values in series.items()
+    )
+    return Chart(_svg(fig), title, alt, ["", *x_labels], rows)
+
+
+def dumbbell_chart(
+    title: str,
+    rows: Sequence[str],
+    left: Sequence[float | None],
+    right: Sequence[float | None],
+    labels: tuple[str, str],
+    colours: Mapping[str, tuple[str, str]],
+    *,
+    limits: tuple[float, float] = (1, 5),
+) -> Chart:
+    """Two values per row joined by a line: gets (○) versus brings (●)."""
+    fig, ax = plt.subplots(figsize=(6.4, max(1.8, 0.45 * len(rows) + 0.8)))
+    for i, (name, a, b) in enumerate(zip(rows, left, right, strict=True)):
+        colour = colours.get(name, (INK, "-"))[0]
+        if a is not None and b is not None:
+            ax.plot([a, b], [i, i], color=GRID, linewidth=3, zorder=1)
+        if a is not None:
+            ax.scatter([a], [i], s=60, facecolor="white", edgecolor=colour, zorder=2)
+        if b is not None:
+            ax.scatter([b], [i], s=60, color=colour, zorder=2)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows)
+    ax.invert_yaxis()
+    ax.set_xlim(*limits)
+    ax.grid(axis="x", color=GRID)
+    ax.set_xlabel(f"○ {labels[0]}   ● {labels[1]}")
+    table = [[r, _fmt(a), _fmt(b)] for r, a, b in zip(rows, left, right, strict=True)]
+    alt = f"{title}. " + " ".join(
+        f"{r}: {labels[0]} {_fmt(a)}, {labels[1]} {_fmt(b)}."
+        for r, a, b in zip(rows, left, right, strict=True)
+    )
+    return Chart(_svg(fig), title, alt, ["", *labels], table)
