@@ -80,47 +80,35 @@ def round_context(round: Round) -> Context:
     return Context(declared_phase=alliance.current_phase, stage=alliance.stage)
 
 
+def round_analyses(round: Round) -> list[AnalysisResult]:
+    """The closed earlier rounds (same instrument) and this one, oldest first.
+
+    Each round's analysis knows the one before it (for the trend indicators
+    of the advice), and each is computed once.
+    """
+    earlier = list(
+        round.alliance.rounds.filter(
+            number__lt=round.number,
+            state=Round.State.CLOSED,
+            instrument_id=round.instrument_id,
+        ).order_by("number")
+    )
+    k = round.alliance.anonymity_threshold
+    results: list[AnalysisResult] = []
+    for rnd in [*earlier, round]:
+        results.append(
+            analyze(
+                round_answers(rnd),
+                rnd.instrument,
+                k=k,
+                questions=round_questions(rnd),
+                context=round_context(rnd),
+                previous=results[-1] if results else None,
+            )
+        )
+    return results
+
+
 def round_analysis(round: Round) -> AnalysisResult:
     """The analysis of one round, with the trend against the previous closed round."""
-    previous_round = (
-        round.alliance.rounds.filter(number__lt=round.number, state=Round.State.CLOSED)
-        .order_by("-number")
-        .first()
-    )
-    k = round.alliance.anonymity_threshold
-    context = round_context(round)
-    previous = None
-    if previous_round is not None and previous_round.instrument_id == round.instrument_id:
-        previous = analyze(
-            round_answers(previous_round),
-            previous_round.instrument,
-            k=k,
-            questions=round_questions(previous_round),
-            context=context,
-        )
-    return analyze(
-        round_answers(round),
-        round.instrument,
-        k=k,
-        questions=round_questions(round),
-        context=context,
-        previous=previous,
-    )
-
-
-def round_history(round: Round) -> list[AnalysisResult]:
-    """Analyses of the closed rounds up to this one (same instrument), oldest first."""
-    earlier = round.alliance.rounds.filter(
-        number__lte=round.number, state=Round.State.CLOSED, instrument_id=round.instrument_id
-    ).order_by("number")
-    k = round.alliance.anonymity_threshold
-    return [
-        analyze(
-            round_answers(r),
-            r.instrument,
-            k=k,
-            questions=round_questions(r),
-            context=round_context(r),
-        )
-        for r in earlier
-    ]
+    return round_analyses(round)[-1]

@@ -51,6 +51,28 @@ class Stage(models.TextChoices):
     PRODUCTIVE = "productive", _("Productivity and added value")
 
 
+STAGE_HELP = {
+    Stage.DESIGNING: (
+        _("The ambition leads and binds; the content is on the table, with friction underneath."),
+        _(
+            "Get to know each other below the surface, work on vision and values, and make "
+            "working agreements that balance trust and control."
+        ),
+    ),
+    Stage.DISCOVERING: (
+        _(
+            "Partners work side by side rather than together; differences surface and a pecking "
+            "order appears."
+        ),
+        _("Set a learning agenda, reflect and share, and show the alliance to the outside world."),
+    ),
+    Stage.PRODUCTIVE: (
+        _("A shared language and story; unity in form; added value takes shape."),
+        _("Harvest and record the results, use each other's strengths and organise dissent."),
+    ),
+}
+
+
 class Sector(models.TextChoices):
     PUBLIC = "public", _("Public")
     PRIVATE = "private", _("Private")

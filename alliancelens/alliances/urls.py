@@ -30,4 +30,9 @@ urlpatterns = [
     path("<slug:slug>/rounds/<int:number>/close/", rounds.round_close_view, name="round_close"),
     path("<slug:slug>/rounds/<int:number>/invitations/", rounds.invitations, name="invitations"),
     path("<slug:slug>/rounds/<int:number>/results/", results.results, name="results"),
+    path(
+        "<slug:slug>/rounds/<int:number>/report.<str:fmt>",
+        results.report_download,
+        name="report",
+    ),
 ]

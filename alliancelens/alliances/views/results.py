@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,9 +14,10 @@ from alliancelens.analysis import GroupSummary
 from alliancelens.analysis.engine import LEVELS
 from alliancelens.instrument import FACETS, PERSPECTIVES, Instrument, localized
 
-from ..adapter import round_analysis, round_history
+from ..adapter import round_analyses
 from ..figures import open_answers, round_charts
 from ..models import Phase
+from ..report import render_report_html, render_report_pdf
 from .common import round_for
 
 
@@ -45,7 +46,8 @@ def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> lis
 @login_required
 def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    result = round_analysis(rnd)
+    history = round_analyses(rnd)
+    result = history[-1]
     # While a round is open, comparing the scores before and after one person
     # submits would reveal that person's answers: scores wait for the close.
     show_scores = rnd.is_past_closing()
@@ -93,7 +95,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     ]
     facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
     shown = show_scores and not result.suppressed
-    charts = round_charts(rnd, result, lang, round_history(rnd)) if shown else {}
+    charts = round_charts(rnd, result, lang, history) if shown else {}
     own_words = open_answers(rnd, result, "ambition_own_words") if shown else []
     return render(
         request,
@@ -146,3 +148,24 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
         },
     )
+
+
+@login_required
+def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+    """The round report as PDF or HTML, in the language asked for (default: the page's)."""
+    if fmt not in ("pdf", "html"):
+        raise Http404("unknown report format")
+    rnd = round_for(request, slug, number)
+    if not rnd.is_past_closing():
+        raise Http404("reports are made once the round has closed")
+    lang = request.GET.get("lang") or translation.get_language() or "nl"
+    if lang not in ("nl", "en"):
+        lang = "nl"
+    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{lang}.{fmt}"
+    if fmt == "pdf":
+        response = HttpResponse(render_report_pdf(rnd, lang), content_type="application/pdf")
+    else:
+        response = HttpResponse(render_report_html(rnd, lang), content_type="text/html")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

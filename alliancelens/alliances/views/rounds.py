@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +14,7 @@ from django.views.decorators.http import require_POST
 from ..forms import IssueLinksForm, RoundForm
 from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
+from ..rates import response_rates, response_totals
 from ..services import invitations_issue, round_close, round_create, round_open
 from .common import alliance_for, round_for
 
@@ -32,34 +30,6 @@ def round_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "alliances/round_form.html", {"alliance": alliance, "form": form})
 
 
-def response_rates(rnd: Round) -> list[dict[str, Any]]:
-    """Invited, started and submitted per partner (counts, not answers)."""
-    rows = (
-        rnd.invitations.values("participant__partner__name")
-        .annotate(
-            invited=Count("id"),
-            issued=Count("id", filter=Q(issued_at__isnull=False)),
-            started=Count("response", filter=Q(response__isnull=False)),
-            submitted=Count("response", filter=Q(response__submitted_at__isnull=False)),
-        )
-        .order_by("participant__partner__name")
-    )
-    out = []
-    for row in rows:
-        invited = row["invited"]
-        out.append(
-            {
-                "partner": row["participant__partner__name"],
-                "invited": invited,
-                "issued": row["issued"],
-                "started": row["started"],
-                "submitted": row["submitted"],
-                "rate": round(100 * row["submitted"] / invited) if invited else 0,
-            }
-        )
-    return out
-
-
 @login_required
 def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
@@ -69,12 +39,7 @@ def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         messages.success(request, _("Changes saved."))
         return redirect(rnd)
     rates = response_rates(rnd)
-    totals = {
-        key: sum(r[key] for r in rates) for key in ("invited", "issued", "started", "submitted")
-    }
-    totals["rate"] = (
-        round(100 * totals["submitted"] / totals["invited"]) if totals["invited"] else 0
-    )
+    totals = response_totals(rates)
     return render(
         request,
         "alliances/round_detail.html",

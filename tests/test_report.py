@@ -1,0 +1,130 @@
+"""The round report: PDF and HTML in Dutch and English, from the demo alliance."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+
+from alliancelens.alliances.models import Alliance
+from alliancelens.alliances.report import render_report_html
+
+
+def pdf_text(data: bytes) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), re.sub(r"\s+", " ", text)
+
+
+class ReportTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        out = io.StringIO()
+        call_command("demo", "--allow-production", stdout=out)
+        cls.password = re.search(r"password: (\S+)", out.getvalue()).group(1)
+        cls.alliance = Alliance.objects.get(slug="demo")
+        cls.partners = list(cls.alliance.partners.values_list("name", flat=True))
+
+    def write(self, tmp: str, fmt: str, lang: str) -> bytes:
+        path = f"{tmp}/report.{fmt}"
+        call_command(
+            "report",
+            "demo",
+            "--round",
+            "2",
+            "--format",
+            fmt,
+            "--lang",
+            lang,
+            "--output",
+            path,
+            stdout=io.StringIO(),
+        )
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_the_dutch_pdf_has_headings_perspectives_partners_and_advice(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            pages, text = pdf_text(self.write(tmp, "pdf", "nl"))
+        assert pages >= 8
+        for heading in (
+            "Inhoud",
+            "Samenvatting",
+            "Sterkste punten",
+            "Zwakste punten",
+            "Fase en ontwikkelfase",
+            "Respons",
+            "Methode",
+        ):
+            assert heading in text, heading
+        for perspective in ("Ambitie", "Belangen", "Relatie", "Organisatie", "Proces"):
+            assert perspective in text
+        for partner in self.partners:
+            assert partner in text, partner
+        # The most urgent advice is in the summary, in Dutch.
+        html = render_report_html(self.alliance.rounds.get(number=2), "nl")
+        first_advice = re.search(r'class="box urgency-high">([^<]{30,80})', html).group(1)
+        assert first_advice.split()[0] in text
+        assert re.search(r"\d+ / \d+", text)  # page numbers
+
+    def test_the_english_pdf_is_in_english(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            _, text = pdf_text(self.write(tmp, "pdf", "en"))
+        for heading in (
+            "Contents",
+            "Summary",
+            "Strongest points",
+            "Phase and development stage",
+            "Method",
+        ):
+            assert heading in text, heading
+        for perspective in ("Ambition", "Interests", "Relationship", "Organisation", "Process"):
+            assert perspective in text
+        assert "Samenvatting" not in text
+        assert "Gemeente Rivierstad" in text
+
+    def test_the_html_report_embeds_the_same_svg_charts_with_text_alternatives(self):
+        html = render_report_html(self.alliance.rounds.get(number=2), "en")
+        images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', html)
+        assert len(images) >= 6
+        assert any("Gemeente Rivierstad" in alt for alt in images)
+
+    def test_an_open_round_gets_no_report(self):
+        with self.assertRaisesMessage(CommandError, "still open"):
+            call_command(
+                "report",
+                "demo",
+                "--round",
+                "3",
+                "--output",
+                "never-written.pdf",
+                stdout=io.StringIO(),
+            )
+        with self.assertRaisesMessage(CommandError, "has no round 9"):
+            call_command(
+                "report",
+                "demo",
+                "--round",
+                "9",
+                "--output",
+                "never-written.pdf",
+                stdout=io.StringIO(),
+            )
+
+    def test_the_download_button_serves_pdf_for_a_closed_round_only(self):
+        self.client.login(username="facilitator", password=self.password)
+        page = self.client.get("/alliances/demo/rounds/2/results/")
+        self.assertContains(page, "/alliances/demo/rounds/2/report.pdf?lang=en")
+        pdf = self.client.get("/alliances/demo/rounds/2/report.pdf?lang=en")
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        assert "attachment" in pdf["Content-Disposition"]
+        assert self.client.get("/alliances/demo/rounds/3/report.pdf").status_code == 404
+        assert self.client.get("/alliances/demo/rounds/2/report.exe").status_code == 404
