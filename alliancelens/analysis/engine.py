@@ -25,7 +25,7 @@ from alliancelens.instrument import PERSPECTIVES, PHASES, Instrument
 
 from . import indicators as ind
 from .advice import advise, prompts_for
-from .breakdown import GroupKey, breakdown
+from .breakdown import GroupKey, HideRule, breakdown
 from .frame import COLUMNS, QUESTION_COLUMNS, AnswersError, empty_questions
 from .results import (
     AnalysisResult,
@@ -36,7 +36,7 @@ from .results import (
     Trend,
 )
 from .stats import ad_cutoff, cronbach_alpha
-from .suppression import suppressed_cells, suppressed_groups
+from .suppression import Plan, joint_plan
 
 LEVELS = ("board", "management", "professional")
 
@@ -85,12 +85,18 @@ def perspective_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFr
     keys = ["respondent", "partner", "level", "round"]
     people = scale[keys].drop_duplicates().set_index(keys)
     data = scale.dropna(subset=["value"])
-    data = data.assign(perspective=data["item"].map(perspective_of))
+    # Plain strings: mapping a categorical can give a categorical back, which
+    # then refuses numeric comparison.
+    data = data.assign(perspective=data["item"].astype(str).map(perspective_of))
     agg = data.groupby([*keys, "perspective"], observed=True)["value"].agg(["mean", "count"])
     agg = agg.reset_index()
-    agg.loc[agg["count"] < agg["perspective"].map(needed), "mean"] = float("nan")
-    wide = agg.pivot_table(index=keys, columns="perspective", values="mean", aggfunc="first")
-    wide = wide.reindex(columns=list(PERSPECTIVES))
+    required = agg["perspective"].astype(str).map(needed).astype(float)
+    agg.loc[agg["count"].astype(float) < required, "mean"] = float("nan")
+    if agg.empty:
+        wide = pd.DataFrame(index=people.index, columns=list(PERSPECTIVES), dtype=float)
+    else:
+        wide = agg.pivot_table(index=keys, columns="perspective", values="mean", aggfunc="first")
+        wide = wide.reindex(columns=list(PERSPECTIVES))
     return people.join(wide).reset_index()
 
 
@@ -122,13 +128,15 @@ def analyze(
     n_total = int(scores["respondent"].nunique())
     everything_hidden = n_total < k
 
+    plans = _plans(scale, scores, instrument, k)
+
+    def hide_total(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
+        plan = plans.get(column)
+        return set(counts) if plan is None or plan.overall else set()
+
     # --- the alliance as a whole ------------------------------------------
     whole = breakdown(
-        scale.assign(_all="all"),
-        scores.assign(_all="all"),
-        ["_all"],
-        instrument,
-        lambda _column, counts: {g for g, n in counts.items() if everything_hidden or n < k},
+        scale.assign(_all="all"), scores.assign(_all="all"), ["_all"], instrument, hide_total
     )
     overall = whole.get("all") or GroupSummary("all", 0, True)
     perspectives = {}
@@ -150,29 +158,23 @@ def analyze(
             alpha_low=alpha is not None and alpha < context.alpha_threshold,
         )
 
-    # --- partners, levels, partner × level ----------------------------------
-    partner_hidden, partners = _one_way(scale, scores, "partner", instrument, k, everything_hidden)
-    level_hidden, levels = _one_way(scale, scores, "level", instrument, k, everything_hidden)
+    # --- partners, levels, partner × level: one suppression plan per column --
+    def hide_by(kind: str) -> HideRule:
+        def hide(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
+            plan = plans.get(column)
+            if plan is None or plan.overall:
+                return set(counts)
+            return set(getattr(plan, kind)) & set(counts)
 
-    def hide_cells(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
-        if everything_hidden:
-            return set(counts)
-        cells = {c: n for c, n in counts.items() if isinstance(c, tuple)}
-        return set(
-            suppressed_cells(
-                cells,
-                k,
-                hidden_rows=partner_hidden.get(column, set()),
-                hidden_columns=level_hidden.get(column, set()),
-            )
-        )
+        return hide
 
-    crossed = breakdown(scale, scores, ["partner", "level"], instrument, hide_cells)
+    partners = _groups(breakdown(scale, scores, ["partner"], instrument, hide_by("partners")), k)
+    levels = _groups(breakdown(scale, scores, ["level"], instrument, hide_by("levels")), k)
+    crossed = breakdown(scale, scores, ["partner", "level"], instrument, hide_by("cells"))
     partner_levels = {}
     for key, summary in sorted(crossed.items(), key=lambda t: str(t[0])):
         partner, level = cast(tuple[str, str], key)
-        whole_hidden = partners[str(partner)].suppressed or levels[str(level)].suppressed
-        partner_levels[f"{partner} | {level}"] = _group(summary, k, whole_hidden)
+        partner_levels[f"{partner} | {level}"] = _group(summary, k, False)
 
     # --- indicators ---------------------------------------------------------
     means = {p: perspectives[p].stat.mean for p in PERSPECTIVES}
@@ -180,10 +182,7 @@ def analyze(
         partners, scale, scores, instrument, k=k, threshold=context.gap_threshold
     )
     divergence = [d if not d.flagged else _with_prompts(d) for d in divergence]
-    visible = {name for name, g in partners.items() if not g.suppressed}
-    ambition = ind.ambition_index(
-        scale, instrument, k=k, visible_partners=visible, everything_hidden=everything_hidden
-    )
+    ambition = ind.ambition_index(scale, instrument, k=k, everything_hidden=everything_hidden)
     phase = ind.phase(
         questions, instrument, k=k, declared=context.declared_phase, perspective_means=means
     )
@@ -238,7 +237,7 @@ def _with_prompts(d: Any) -> Any:
 
 
 def _group(summary: GroupSummary, k: int, whole_hidden: bool) -> GroupSummary:
-    """A cell group below k, or in a partner or level hidden as a whole, is suppressed.
+    """A group below k (or hidden as a whole for another reason) is suppressed.
 
     Its cells stay (all hidden, with their counts only), so callers can see
     how many people each hidden cell holds without seeing any answer.
@@ -256,34 +255,51 @@ def _suppressed(summary: GroupSummary) -> GroupSummary:
     )
 
 
-def _one_way(
-    scale: pd.DataFrame,
-    scores: pd.DataFrame,
-    key: str,
-    instrument: Instrument,
-    k: int,
-    everything_hidden: bool,
-) -> tuple[dict[str, set[GroupKey]], dict[str, GroupSummary]]:
-    """Groups of one key with suppression per column; also returns what was hidden."""
-    people = {str(g): int(n) for g, n in scores.groupby(key)["respondent"].nunique().items()}
-    hidden_as_whole = set(people) if everything_hidden else suppressed_groups(people, k)
-    hidden_by_column: dict[str, set[GroupKey]] = {}
+def _groups(groups: dict[GroupKey, GroupSummary], k: int) -> dict[str, GroupSummary]:
+    """Partners or levels by name; those below k are suppressed as a whole."""
+    return {
+        str(g): _group(summary, k, False)
+        for g, summary in sorted(groups.items(), key=lambda t: str(t[0]))
+    }
 
-    def hide(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
-        if everything_hidden or sum(counts.values()) < k:
-            result: set[GroupKey] = {g for g, n in counts.items() if n} | hidden_as_whole
-        else:
-            str_counts = {str(g): n for g, n in counts.items()}
-            result = set(suppressed_groups(str_counts, k, also=hidden_as_whole))
-        hidden_by_column[column] = result
-        return result
 
-    groups = breakdown(scale, scores, [key], instrument, hide)
-    out = {}
-    for g, summary in sorted(groups.items(), key=lambda t: str(t[0])):
-        name = str(g)
-        out[name] = _suppressed(summary) if name in hidden_as_whole else summary
-    return hidden_by_column, out
+def _pairs(series: pd.Series) -> list[tuple[tuple[Any, ...], int]]:
+    """(index tuple, count) of a MultiIndex series."""
+    return [(cast(tuple[Any, ...], i), int(n)) for i, n in series.items()]
+
+
+def _plans(
+    scale: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, k: int
+) -> dict[str, Plan]:
+    """A joint suppression plan per item and perspective (see suppression.joint_plan)."""
+    people = scores.groupby(["partner", "level"], observed=True)["respondent"].nunique()
+    by_partner = scores.groupby("partner", observed=True)["respondent"].nunique()
+    by_level = scores.groupby("level", observed=True)["respondent"].nunique()
+    # Groups below k as a whole are hidden in every column.
+    partners_hidden = {str(g) for g, n in by_partner.items() if 0 < n < k}
+    levels_hidden = {str(g) for g, n in by_level.items() if 0 < n < k}
+    cells_hidden = {(str(i[0]), str(i[1])) for i, n in _pairs(people) if 0 < n < k}
+    counts: dict[str, dict[tuple[Any, Any], int]] = {}
+    for p in PERSPECTIVES:
+        per_cell = scores.groupby(["partner", "level"], observed=True)[p].count()
+        counts[p] = {(str(i[0]), str(i[1])): int(n) for i, n in _pairs(per_cell)}
+    answered = scale.dropna(subset=["value"])
+    per_item = answered.groupby(["item", "partner", "level"], observed=True).size()
+    for item in instrument.items:
+        counts[item.id] = {}
+    for i, n in _pairs(per_item):
+        if n:
+            counts[str(i[0])][(str(i[1]), str(i[2]))] = int(n)
+    return {
+        column: joint_plan(
+            cells,
+            k,
+            partners_hidden=partners_hidden,
+            levels_hidden=levels_hidden,
+            cells_hidden=cells_hidden,
+        )
+        for column, cells in counts.items()
+    }
 
 
 def _indicators(

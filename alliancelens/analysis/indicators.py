@@ -154,7 +154,6 @@ def ambition_index(
     instrument: Instrument,
     *,
     k: int,
-    visible_partners: set[str],
     everything_hidden: bool,
 ) -> AmbitionIndex:
     """Promise × commitment × action, each rescaled to 0–1, reported 0–100."""
@@ -183,12 +182,9 @@ def ambition_index(
     index, means, scaled = index_of(facets)
     known = {f: v for f, v in scaled.items() if v is not None}
     weakest = min(known, key=lambda f: known[f]) if known else None
-    per_partner = {
-        str(name): index_of(group)[0]
-        for name, group in facets.groupby("partner")
-        if str(name) in visible_partners
-    }
-    return AmbitionIndex(index, means, scaled, weakest, dict(sorted(per_partner.items())))
+    # No index per partner: with the overall facets published, the partners
+    # left out could be worked out by subtraction.
+    return AmbitionIndex(index, means, scaled, weakest)
 
 
 def give_and_take(

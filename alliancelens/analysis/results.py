@@ -89,7 +89,6 @@ class AmbitionIndex:
     facets: dict[str, float | None]  # facet → mean on the scale
     scaled: dict[str, float | None]  # facet → 0..1
     weakest: str | None
-    partners: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
