@@ -142,6 +142,11 @@ def test_markdown_output_in_english(tmp_path):
         (lambda rows: rows[3].__setitem__(2, "boss"), "row 5: level 'boss'"),
         (lambda rows: rows[1].__setitem__(3, "first"), "row 3: round 'first'"),
         (lambda rows: rows.append(list(rows[1])), "is also on row 3"),
+        (
+            lambda rows: rows[1].__setitem__(3, "99999999999999999999"),
+            "row 3: round '99999999999999999999'",
+        ),
+        (lambda rows: rows[1].append("extra"), "row 3: 7 fields where the header has 6"),
     ],
 )
 def test_bad_rows_exit_2_with_the_row_number_and_print_nothing(tmp_path, mutate, message):

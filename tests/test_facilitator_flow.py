@@ -228,6 +228,17 @@ class RoundManagementTests(AllianceTestCase):
             assert re.fullmatch(r"\d,\d\d", cells[1]), label
             assert cells[2:4] == ["verborgen", "verborgen"], label
 
+    def test_the_results_page_works_for_empty_and_sparse_rounds(self):
+        rnd = self.open_round()
+        assert self.client.get(f"{self.base}/rounds/1/results/").status_code == 200
+        token = self.token_for(rnd, self.participants[0])
+        self.client.post(f"/r/{token}/p/ambition/", {"amb_direction": "4", "nav": "next"})
+        self.client.post(f"/r/{token}/review/")
+        round_close(round=rnd)
+        page = self.client.get(f"{self.base}/rounds/1/results/")
+        assert page.status_code == 200
+        self.assertContains(page, "nog geen resultaten")
+
     def test_results_with_fewer_than_k_respondents_show_nothing(self):
         rnd = self.open_round()
         for person in self.participants[:2]:

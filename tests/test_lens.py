@@ -358,3 +358,54 @@ def _close(a, b) -> bool:
 
 def test_facets_cover_every_ambition_statement():
     assert {i.facet for i in INSTRUMENT.items_for("ambition")} == set(FACETS)
+
+
+def test_an_exact_gap_of_one_point_is_flagged_despite_rounding_noise():
+    rows = []
+    for partner, values in (("A", [3, 3, 2]), ("B", [2, 2, 1])):
+        for n, value in enumerate(values):
+            rows.append(
+                {
+                    "respondent": f"{partner}{n}",
+                    "partner": partner,
+                    "level": "board",
+                    "round": 1,
+                    "item": "amb_direction",
+                    "value": value,
+                }
+            )
+    result = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    gap = next(d for d in result.divergence if d.id == "amb_direction")
+    assert gap.flagged
+
+
+def test_a_paired_change_is_hidden_when_it_would_expose_a_newcomer():
+    first = people("A", [2, 3, 3, 2, 3], round=1)
+    second = people("A", [3, 3, 4, 3, 3, 5], round=2)  # the same five and one newcomer
+    trend = next(
+        t
+        for t in analyze_rounds(answers_frame(first + second), INSTRUMENT, k=3).trends
+        if t.perspective == "ambition"
+    )
+    assert trend.delta is not None
+    assert trend.paired_delta is None and trend.paired_n == 0
+
+
+def test_sparse_rounds_do_not_crash():
+    one_item = [
+        {
+            "respondent": r,
+            "partner": "A",
+            "level": "board",
+            "round": 1,
+            "item": "amb_direction",
+            "value": 3,
+        }
+        for r in "abc"
+    ]
+    assert analyze(answers_frame(one_item), INSTRUMENT, k=3).items["amb_direction"].n == 3
+    assert analyze(answers_frame([]), INSTRUMENT, k=3).suppressed
+    only_dont_know = [dict(r, value=float("nan")) for r in one_item]
+    assert (
+        analyze(answers_frame(only_dont_know), INSTRUMENT, k=3).items["amb_direction"].mean is None
+    )

@@ -10,7 +10,9 @@ from alliancelens.analysis import (
     analyze,
     answers_frame,
     questions_frame,
+    trends,
 )
+from alliancelens.analysis.results import Trend
 
 from .models import ItemAnswer, QuestionAnswer, Round
 
@@ -112,3 +114,18 @@ def round_analyses(round: Round) -> list[AnalysisResult]:
 def round_analysis(round: Round) -> AnalysisResult:
     """The analysis of one round, with the trend against the previous closed round."""
     return round_analyses(round)[-1]
+
+
+def round_trends(round: Round) -> list[Trend]:
+    """Change per perspective since the previous closed round (paired where possible)."""
+    previous = (
+        round.alliance.rounds.filter(
+            number__lt=round.number, state=Round.State.CLOSED, instrument_id=round.instrument_id
+        )
+        .order_by("-number")
+        .first()
+    )
+    if previous is None:
+        return []
+    frame = pd.concat([round_answers(previous), round_answers(round)], ignore_index=True)
+    return trends(frame, round.instrument, k=round.alliance.anonymity_threshold)

@@ -54,6 +54,8 @@ class Clause:
         right = indicators.get(self.value.name) if isinstance(self.value, Ref) else self.value
         if left is None or right is None:
             return False, ""
+        # Summation noise must not decide a threshold (2.9999999999999996 is 3).
+        left, right = _rounded(left), _rounded(right)
         try:
             ok = bool(OPERATORS[self.op](left, right))
         except TypeError:
@@ -90,6 +92,14 @@ class Rule:
 class RuleBase:
     rules: tuple[Rule, ...]
     prompts: dict[str, dict[str, list[str]]]
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _show(value: Any) -> str:

@@ -112,7 +112,8 @@ def breakdown(
         rounded: dict[GroupKey, dict[str, int]] = defaultdict(dict)
         valid = scores.dropna(subset=[p])
         for index, count in (
-            valid.assign(_r=valid[p].round().astype(int))
+            # Half up (2.5 → 3), not half to even.
+            valid.assign(_r=np.floor(valid[p] + 0.5).astype(int))
             .groupby([*keys, "_r"], observed=True)
             .size()
             .items()
@@ -150,6 +151,8 @@ def breakdown(
             n = counts.get(g, 0)
             index = (*_tuple(g), item.id)
             if g in hidden or n == 0:
+                # No distribution without answers on the scale: a group whose
+                # people all said "don't know" is not necessarily k strong.
                 data["items"][item.id] = Stat(None, None, n, hidden=g in hidden)
                 continue
             row = item_rows[index]

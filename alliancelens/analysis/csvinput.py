@@ -21,6 +21,7 @@ from .frame import COLUMNS, AnswersError, answers_frame, questions_frame
 LEVELS = ("board", "management", "professional")
 MISSING = {"", "na", "n/a", "nan"}
 MAX_PROBLEMS = 20
+MAX_ROUND = 1_000_000
 
 
 def read_answers_csv(
@@ -72,7 +73,7 @@ def parse_answers_csv(
                 break
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) < len(header):
+            if len(row) != len(header):
                 fail(number, f"{len(row)} fields where the header has {len(header)}")
                 continue
             respondent, partner, level, round_text, item, value = (
@@ -86,10 +87,10 @@ def parse_answers_csv(
                 fail(number, f"level {level!r} is not one of {', '.join(LEVELS)}")
             try:
                 round_number = int(round_text)
-                if round_number < 1:
+                if not 1 <= round_number <= MAX_ROUND:
                     raise ValueError
             except ValueError:
-                fail(number, f"round {round_text!r} is not a whole number of at least 1")
+                fail(number, f"round {round_text!r} is not a whole number from 1 to {MAX_ROUND}")
                 continue
             key = (respondent, round_number, item)
             if key in seen:

@@ -408,7 +408,10 @@ def trends(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> list[Trend
             mean_to = float(y.mean()) if shown_y else None
             both = x.index.intersection(y.index)
             paired_delta = paired_p = None
-            if both.size >= max(k, 2):
+            # The paired change next to both means would give away the people
+            # who answered only once, unless there are none or at least k.
+            apart = (x.size - both.size, y.size - both.size)
+            if both.size >= max(k, 2) and all(n == 0 or n >= k for n in apart):
                 diff = y.loc[both] - x.loc[both]
                 paired_delta = float(diff.mean())
                 if float(diff.std(ddof=1)) > 0:
@@ -425,7 +428,7 @@ def trends(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> list[Trend
                     delta=mean_to - mean_from
                     if mean_from is not None and mean_to is not None
                     else None,
-                    paired_n=int(both.size) if both.size >= k else 0,
+                    paired_n=int(both.size) if paired_delta is not None else 0,
                     paired_delta=paired_delta,
                     paired_p=paired_p,
                 )

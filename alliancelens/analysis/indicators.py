@@ -86,11 +86,16 @@ def divergence(
                 low=low,
                 partner_means=dict(sorted(means.items())),
                 icc1=coefficient,
-                flagged=gap >= threshold,
+                flagged=_at_least(gap, threshold),
             )
         )
     out.sort(key=lambda d: (not d.flagged, -round(d.gap, 9), d.kind, d.id))
     return out
+
+
+def _at_least(value: float, threshold: float) -> bool:
+    """value ≥ threshold, deciding ties as exact: 0.9999999999999998 counts as 1."""
+    return round(value, 9) >= threshold
 
 
 def _codes(groups: pd.Series) -> np.ndarray:
@@ -201,7 +206,9 @@ def give_and_take(
         b = _mean_of(group.items, brings)
         balance = g - b if g is not None and b is not None else None
         out.append(
-            GiveTake(name, g, b, balance, balance is not None and abs(balance) >= threshold)
+            GiveTake(
+                name, g, b, balance, balance is not None and _at_least(abs(balance), threshold)
+            )
         )
     return out
 
@@ -244,7 +251,7 @@ def phase(
     if reference in FOUNDATION_PHASES:
         for p in ("ambition", "interests"):
             mean = perspective_means.get(p)
-            if mean is not None and mean < FOUNDATION_MINIMUM:
+            if mean is not None and round(mean, 9) < FOUNDATION_MINIMUM:
                 reasons.append(f"{p} {mean:.2f} < {FOUNDATION_MINIMUM:.1f} in phase {reference}")
     return PhaseResult(
         n=n,

@@ -14,7 +14,7 @@ from alliancelens.analysis import GroupSummary
 from alliancelens.analysis.engine import LEVELS
 from alliancelens.instrument import FACETS, PERSPECTIVES, Instrument, localized
 
-from ..adapter import round_analyses
+from ..adapter import round_analyses, round_trends
 from ..figures import open_answers, round_charts
 from ..models import Phase
 from ..report import render_report_html, render_report_pdf
@@ -97,6 +97,10 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     shown = show_scores and not result.suppressed
     charts = round_charts(rnd, result, lang, history) if shown else {}
     own_words = open_answers(rnd, result, "ambition_own_words") if shown else []
+    trend_rows = [
+        {"t": t, "label": localized(instrument.perspective(t.perspective).label, lang)}
+        for t in (round_trends(rnd) if shown else [])
+    ]
     return render(
         request,
         "alliances/results.html",
@@ -106,6 +110,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 charts[f"distribution_{p}"] for p in PERSPECTIVES if f"distribution_{p}" in charts
             ],
             "own_words": own_words,
+            "trend_rows": trend_rows,
             "alliance": rnd.alliance,
             "round": rnd,
             "result": result,
