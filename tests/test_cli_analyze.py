@@ -247,5 +247,14 @@ class DemoAgreementTests(TestCase):
             assert cells[len(partners) + 1] == fmt(overall["rwg_j"])
             assert cells[len(partners) + 2] == fmt(overall["alpha"])
         html = page.content.decode()
+        # The divergences table: the same gaps, in the same order.
+        gaps = re.findall(r"<td><strong>(\d+,\d\d)</strong></td>", html)
+        flagged = [d for d in cli["divergence"] if d["flagged"]]
+        assert gaps == [fmt(d["gap"]) for d in flagged]
+        # The level table.
+        level_rows = results_table(html.split('id="levels-h"')[1].encode())
+        for p, label in labels.items():
+            board = cli["levels"]["board"]["perspectives"][p]["mean"]
+            assert level_rows[label][0] == fmt(board)
         for advice in cli["advice"]:
             assert advice["text"]["nl"].replace("'", "&#x27;") in html
