@@ -58,3 +58,4 @@ clean:
 
 bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_analysis.py
+	DEBUG=1 $(BIN)/python scripts/bench_report.py
