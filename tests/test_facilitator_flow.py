@@ -312,6 +312,8 @@ class AccessTests(AllianceTestCase):
             f"{base}/rounds/{rnd.number}/results/",
             f"{base}/rounds/{rnd.number}/report.pdf",
             f"{base}/rounds/{rnd.number}/report.html",
+            f"{base}/rounds/{rnd.number}/export/csv/",
+            f"{base}/rounds/{rnd.number}/export/sav/",
         ]:
             assert self.client.get(url).status_code == 404, url
         for url in [f"{base}/rounds/1/close/", f"{base}/partners/{partner}/delete/"]:

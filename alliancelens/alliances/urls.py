@@ -35,4 +35,9 @@ urlpatterns = [
         results.report_download,
         name="report",
     ),
+    path(
+        "<slug:slug>/rounds/<int:number>/export/<str:fmt>/",
+        results.export_download,
+        name="export",
+    ),
 ]

@@ -15,6 +15,7 @@ from alliancelens.analysis.engine import LEVELS
 from alliancelens.instrument import FACETS, PERSPECTIVES, Instrument, localized
 
 from ..adapter import round_analyses, round_trends
+from ..exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
 from ..figures import open_answers, round_charts
 from ..models import Phase
 from ..report import render_report_html, render_report_pdf
@@ -171,6 +172,39 @@ def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
         response = HttpResponse(render_report_pdf(rnd, lang), content_type="application/pdf")
     else:
         response = HttpResponse(render_report_html(rnd, lang), content_type="text/html")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "sav": ("application/x-spss-sav", "sav"),
+    "codebook": ("text/csv; charset=utf-8", "csv"),
+}
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+    """Anonymised answers (or the codebook) of a closed round."""
+    if fmt not in EXPORTS:
+        raise Http404("unknown export format")
+    rnd = round_for(request, slug, number)
+    if not rnd.is_past_closing():
+        raise Http404("exports are made once the round has closed")
+    lang = translation.get_language() or "nl"
+    export = build_export(rnd, lang if lang in ("nl", "en") else "nl")
+    content = {
+        "csv": to_csv,
+        "xlsx": to_xlsx,
+        "sav": to_sav,
+        "codebook": codebook_csv,
+    }[fmt](export)
+    content_type, extension = EXPORTS[fmt]
+    stem = "codebook" if fmt == "codebook" else "answers"
+    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{stem}.{extension}"
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,0 +1,252 @@
+"""Anonymised answers for researchers: CSV, XLSX and SPSS .sav, with a codebook.
+
+One row per submitted response. No names, no open answers, no dates, rows in
+an order unrelated to when people answered. Every combination of partner and
+level in the file holds at least k people: where a partner × level cell is
+smaller, the level is left empty for the whole partner; partners smaller than
+k are pooled as "other", and if that pool is still smaller than k its rows are
+left out. Every file carries the instrument id and version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pandas as pd
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from alliancelens.instrument import PHASES, Instrument, localized
+
+from .models import ItemAnswer, Level, Phase, QuestionAnswer, Response, Round
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Export:
+    frame: pd.DataFrame
+    codebook: list[dict[str, str]]
+    instrument: Instrument
+    round: Round
+    k: int
+    left_out: int
+
+
+def build_export(rnd: Round, lang: str = "nl") -> Export:
+    instrument = rnd.instrument
+    k = rnd.alliance.anonymity_threshold
+    responses = list(
+        Response.objects.filter(round=rnd, submitted_at__isnull=False).select_related("partner")
+    )
+    answers: dict[int, dict[str, Any]] = {r.pk: {} for r in responses}
+    for rid, item_id, value in ItemAnswer.objects.filter(response__in=responses).values_list(
+        "response_id", "item_id", "value"
+    ):
+        answers[rid][item_id] = value
+    for rid, question_id, text in QuestionAnswer.objects.filter(
+        response__in=responses,
+        question_id__in=[q.id for q in instrument.questions if q.kind == "phase"],
+    ).values_list("response_id", "question_id", "value"):
+        answers[rid][question_id] = text
+
+    people = pd.DataFrame(
+        {
+            "pk": [r.pk for r in responses],
+            "partner": [r.partner.name for r in responses],
+            "level": [r.level for r in responses],
+        }
+    )
+    small_partners = set(people.groupby("partner").size().loc[lambda s: s < k].index)
+    people.loc[people["partner"].isin(small_partners), "partner"] = OTHER
+    if (people["partner"] == OTHER).sum() < k:
+        people = people[people["partner"] != OTHER]
+    left_out = len(responses) - len(people)
+    cells = people.groupby(["partner", "level"]).size()
+    blank = {cast(tuple[str, str], key)[0] for key, n in cells.items() if n < k} | {OTHER}
+    people.loc[people["partner"].isin(blank), "level"] = ""
+
+    # An order that says nothing about who answered first.
+    people["order"] = [
+        hashlib.sha256(f"{rnd.pk}:{pk}".encode()).hexdigest() for pk in people["pk"]
+    ]
+    people = people.sort_values(["partner", "level", "order"]).reset_index(drop=True)
+    rows = []
+    for number, person in enumerate(people.itertuples(), start=1):
+        given = answers[int(cast(int, person.pk))]
+        row: dict[str, Any] = {
+            "respondent": number,
+            "round": rnd.number,
+            "partner": person.partner,
+            "level": person.level,
+        }
+        for item in instrument.items:
+            row[item.id] = given.get(item.id)
+        for question in instrument.questions:
+            if question.kind == "phase":
+                row[question.id] = given.get(question.id, "")
+        rows.append(row)
+    columns = ["respondent", "round", "partner", "level", *(i.id for i in instrument.items)]
+    columns += [q.id for q in instrument.questions if q.kind == "phase"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return Export(frame, codebook(instrument, lang), instrument, rnd, k, left_out)
+
+
+def codebook(instrument: Instrument, lang: str) -> list[dict[str, str]]:
+    with translation.override(lang):
+        scale = "; ".join(
+            f"{v} = {label}"
+            for v, label in zip(
+                instrument.scale.points, instrument.scale.labels[lang], strict=True
+            )
+        )
+        missing = _("empty = don't know or not answered")
+        rows = [
+            {
+                "variable": "respondent",
+                "label": _("Respondent number in this file (not a person id)"),
+                "values": "",
+            },
+            {"variable": "round", "label": _("Round number"), "values": ""},
+            {
+                "variable": "partner",
+                "label": _(
+                    "Partner organisation (“other”: partners with fewer than k respondents)"
+                ),
+                "values": "",
+            },
+            {
+                "variable": "level",
+                "label": _("Level (empty where a partner × level group is smaller than k)"),
+                "values": "; ".join(f"{v} = {label}" for v, label in Level.choices),
+            },
+        ]
+        for item in instrument.items:
+            label = localized(item.text, lang)
+            note = []
+            if item.reverse:
+                note.append(_("reverse-worded: not recoded in this file"))
+            rows.append(
+                {
+                    "variable": item.id,
+                    "label": label,
+                    "values": f"{scale}; {missing}",
+                    "perspective": localized(instrument.perspective(item.perspective).label, lang),
+                    "note": "; ".join(note),
+                }
+            )
+        for question in instrument.questions:
+            if question.kind == "phase":
+                rows.append(
+                    {
+                        "variable": question.id,
+                        "label": localized(question.text, lang),
+                        "values": "; ".join(f"{p.value} = {p.label}" for p in Phase),
+                    }
+                )
+    return rows
+
+
+def _about(export: Export) -> list[tuple[str, str]]:
+    return [
+        ("instrument", export.instrument.id),
+        ("instrument_version", str(export.instrument.version)),
+        ("alliance", export.round.alliance.name),
+        ("round", f"{export.round.number}: {export.round.title}"),
+        ("k", str(export.k)),
+        ("respondents", str(len(export.frame))),
+        ("left_out_for_anonymity", str(export.left_out)),
+        ("generated", timezone.now().date().isoformat()),
+    ]
+
+
+def to_csv(export: Export) -> bytes:
+    out = io.StringIO()
+    out.write(f"# {export.instrument.key}; k={export.k}\n")
+    export.frame.to_csv(out, index=False, lineterminator="\n")
+    return out.getvalue().encode("utf-8-sig")
+
+
+def codebook_csv(export: Export) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=["variable", "label", "values", "perspective", "note"], lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(export.codebook)
+    for key, value in _about(export):
+        writer.writerow({"variable": f"# {key}", "label": value})
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(export: Export) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "answers"
+    sheet.append(list(export.frame.columns))
+    for row in export.frame.itertuples(index=False):
+        sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    codes = book.create_sheet("codebook")
+    fields = ["variable", "label", "values", "perspective", "note"]
+    codes.append(fields)
+    for entry in export.codebook:
+        codes.append([entry.get(f, "") for f in fields])
+    about = book.create_sheet("about")
+    for key, value in _about(export):
+        about.append([key, value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_sav(export: Export) -> bytes:
+    """SPSS with variable and value labels; partner, level and phase coded as numbers."""
+    import pyreadstat
+
+    frame = export.frame.copy()
+    value_labels: dict[str, dict[float, str]] = {}
+    partners = sorted(p for p in frame["partner"].unique())
+    value_labels["partner"] = {float(i + 1): p for i, p in enumerate(partners)}
+    frame["partner"] = frame["partner"].map({p: float(i + 1) for i, p in enumerate(partners)})
+    levels = [lvl for lvl, _ in Level.choices]
+    value_labels["level"] = {
+        float(i + 1): str(label) for i, (_, label) in enumerate(Level.choices)
+    }
+    frame["level"] = frame["level"].map({lvl: float(i + 1) for i, lvl in enumerate(levels)})
+    phase_columns = [q.id for q in export.instrument.questions if q.kind == "phase"]
+    for column in phase_columns:
+        value_labels[column] = {float(i + 1): str(Phase(p).label) for i, p in enumerate(PHASES)}
+        frame[column] = frame[column].map({p: float(i + 1) for i, p in enumerate(PHASES)})
+    scale_labels = dict(
+        zip(
+            map(float, export.instrument.scale.points),
+            export.instrument.scale.labels["nl"],
+            strict=True,
+        )
+    )
+    for item in export.instrument.items:
+        frame[item.id] = pd.to_numeric(frame[item.id], errors="coerce")
+        value_labels[item.id] = scale_labels
+    labels = {entry["variable"]: entry["label"][:250] for entry in export.codebook}
+    handle, path = tempfile.mkstemp(suffix=".sav")
+    os.close(handle)
+    try:
+        pyreadstat.write_sav(
+            frame,
+            path,
+            file_label=f"AllianceLens {export.instrument.key} k={export.k}",
+            column_labels=[labels.get(c, c) for c in frame.columns],
+            variable_value_labels=value_labels,
+        )
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(path)
