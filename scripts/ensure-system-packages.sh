@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: gettext (to compile the translation
-# catalogues) and Debian's Chromium (for the browser tests; Playwright never
-# downloads a browser of its own here). Installs only what is missing, and
+# System packages the project needs: gettext (to compile the translation
+# catalogues), Pango and a font (for WeasyPrint's PDF reports) and Debian's
+# Chromium (for the browser tests; Playwright never downloads a browser of
+# its own here). Installs only what is missing, and
 # only when running as root; otherwise says what to install.
 set -euo pipefail
 missing=()
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "Installing system packages: ${missing[*]}" >&2
