@@ -113,3 +113,25 @@ def results_table(html: bytes) -> dict[str, list[str]]:
         cells = [strip_tags(c).strip() for c in re.findall(rb"<td>(.*?)</td>", rest, re.S)]
         rows[strip_tags(label).strip()] = cells
     return rows
+
+
+class DemoTestCase(TestCase):
+    """The demo alliance, built once per class, with the printed password."""
+
+    alliance: Alliance
+    password: str
+    demo_output: str
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command("demo", "--allow-production", stdout=out)
+        cls.demo_output = out.getvalue()
+        found = re.search(r"password: (\S+)", cls.demo_output)
+        assert found is not None
+        cls.password = found.group(1)
+        cls.alliance = Alliance.objects.get(slug="demo")

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 
 import openpyxl
 import pandas as pd
 import pyreadstat
-from django.core.management import call_command
-from django.test import TestCase
 
-from alliancelens.alliances.models import Alliance, Level, Participant, Partner
+from alliancelens.alliances.models import Level, Participant, Partner
 from alliancelens.alliances.services import round_close
 
-from .base import AllianceTestCase, answer_everything
+from .base import AllianceTestCase, DemoTestCase, answer_everything
 
 
-class DemoExportTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        out = io.StringIO()
-        call_command("demo", "--allow-production", stdout=out)
-        cls.password = re.search(r"password: (\S+)", out.getvalue()).group(1)
-        cls.alliance = Alliance.objects.get(slug="demo")
-
+class DemoExportTests(DemoTestCase):
     def setUp(self):
         self.client.login(username="facilitator", password=self.password)
 

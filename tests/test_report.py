@@ -7,10 +7,10 @@ import re
 
 import pypdf
 from django.core.management import CommandError, call_command
-from django.test import TestCase
 
-from alliancelens.alliances.models import Alliance
 from alliancelens.alliances.report import render_report_html
+
+from .base import DemoTestCase
 
 
 def pdf_text(data: bytes) -> tuple[int, str]:
@@ -19,13 +19,10 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), re.sub(r"\s+", " ", text)
 
 
-class ReportTests(TestCase):
+class ReportTests(DemoTestCase):
     @classmethod
     def setUpTestData(cls):
-        out = io.StringIO()
-        call_command("demo", "--allow-production", stdout=out)
-        cls.password = re.search(r"password: (\S+)", out.getvalue()).group(1)
-        cls.alliance = Alliance.objects.get(slug="demo")
+        super().setUpTestData()
         cls.partners = list(cls.alliance.partners.values_list("name", flat=True))
 
     def write(self, tmp: str, fmt: str, lang: str) -> bytes:
