@@ -313,6 +313,7 @@ class AccessTests(AllianceTestCase):
             f"{base}/rounds/{rnd.number}/report.pdf",
             f"{base}/rounds/{rnd.number}/report.html",
             f"{base}/rounds/{rnd.number}/export/csv/",
+            f"{base}/rounds/{rnd.number}/guide.pdf",
             f"{base}/rounds/{rnd.number}/export/sav/",
         ]:
             assert self.client.get(url).status_code == 404, url

@@ -125,3 +125,23 @@ class ReportTests(DemoTestCase):
         assert "attachment" in pdf["Content-Disposition"]
         assert self.client.get("/alliances/demo/rounds/3/report.pdf").status_code == 404
         assert self.client.get("/alliances/demo/rounds/2/report.exe").status_code == 404
+
+
+class GuideTests(DemoTestCase):
+    def test_the_dialogue_guide_has_a_page_per_perspective_with_questions_and_room_for_actions(
+        self,
+    ):
+        self.client.login(username="facilitator", password=self.password)
+        page = self.client.get("/alliances/demo/rounds/2/results/")
+        self.assertContains(page, "/alliances/demo/rounds/2/guide.pdf")
+        response = self.client.get("/alliances/demo/rounds/2/guide.pdf?lang=en")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        pages, text = pdf_text(response.content)
+        assert pages >= 5
+        for perspective in ("Ambition", "Interests", "Relationship", "Organisation", "Process"):
+            assert perspective in text
+        assert text.count("Agreed actions") == 5
+        assert (
+            "What does Gemeente Rivierstad see here that Woonstichting Thuisbasis does not" in text
+        )
+        assert self.client.get("/alliances/demo/rounds/3/guide.pdf").status_code == 404

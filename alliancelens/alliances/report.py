@@ -135,7 +135,23 @@ def render_report_html(rnd: Round, lang: str) -> str:
 
 
 def render_report_pdf(rnd: Round, lang: str) -> bytes:
+    return _pdf(render_report_html(rnd, lang))
+
+
+def render_guide_html(rnd: Round, lang: str) -> str:
+    """The A4 dialogue guide: per perspective the result, the differences to
+    discuss with their questions, and room for agreed actions."""
+    context = report_context(rnd, lang)
+    with translation.override(lang):
+        return render_to_string("alliances/report/guide.html", context)
+
+
+def render_guide_pdf(rnd: Round, lang: str) -> bytes:
+    return _pdf(render_guide_html(rnd, lang))
+
+
+def _pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=render_report_html(rnd, lang)).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf

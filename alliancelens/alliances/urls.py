@@ -36,6 +36,12 @@ urlpatterns = [
         name="report",
     ),
     path(
+        "<slug:slug>/rounds/<int:number>/guide.<str:fmt>",
+        results.report_download,
+        {"kind": "guide"},
+        name="guide",
+    ),
+    path(
         "<slug:slug>/rounds/<int:number>/export/<str:fmt>/",
         results.export_download,
         name="export",

@@ -18,7 +18,12 @@ from ..adapter import round_analyses, round_trends
 from ..exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
 from ..figures import open_answers, round_charts
 from ..models import Phase
-from ..report import render_report_html, render_report_pdf
+from ..report import (
+    render_guide_html,
+    render_guide_pdf,
+    render_report_html,
+    render_report_pdf,
+)
 from .common import round_for
 
 
@@ -157,8 +162,10 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @login_required
-def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
-    """The round report as PDF or HTML, in the language asked for (default: the page's)."""
+def report_download(
+    request: HttpRequest, slug: str, number: int, fmt: str, kind: str = "report"
+) -> HttpResponse:
+    """The round report (or dialogue guide) as PDF or HTML, in the language asked for."""
     if fmt not in ("pdf", "html"):
         raise Http404("unknown report format")
     rnd = round_for(request, slug, number)
@@ -167,11 +174,16 @@ def report_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
     lang = request.GET.get("lang") or translation.get_language() or "nl"
     if lang not in ("nl", "en"):
         lang = "nl"
-    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{lang}.{fmt}"
-    if fmt == "pdf":
-        response = HttpResponse(render_report_pdf(rnd, lang), content_type="application/pdf")
-    else:
-        response = HttpResponse(render_report_html(rnd, lang), content_type="text/html")
+    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{kind}-{lang}.{fmt}"
+    renderers = {
+        ("report", "pdf"): render_report_pdf,
+        ("report", "html"): render_report_html,
+        ("guide", "pdf"): render_guide_pdf,
+        ("guide", "html"): render_guide_html,
+    }
+    content = renderers[(kind, fmt)](rnd, lang)
+    content_type = "application/pdf" if fmt == "pdf" else "text/html"
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
