@@ -3,10 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from alliancelens.alliances.views import workshop
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="alliances:list"), name="home"),
     path("alliances/", include("alliancelens.alliances.urls")),
     path("r/", include("alliancelens.scan.urls")),
+    path("j/<str:code>/", workshop.join, name="join"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

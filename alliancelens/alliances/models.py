@@ -236,6 +236,18 @@ class Round(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Workshop mode: results stay hidden on the projector until revealed; an
+    # optional shared join link (off by default, capped) lets people in the
+    # room take part without a personal invitation.
+    workshop_revealed = models.BooleanField(default=False, editable=False)
+    join_code = models.CharField(max_length=16, blank=True, editable=False)
+    join_open = models.BooleanField(default=False, editable=False)
+    join_cap = models.PositiveSmallIntegerField(
+        _("most people via the workshop link"),
+        default=40,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    joined = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["alliance", "number"]

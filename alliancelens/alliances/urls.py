@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import alliance, results, rounds
+from .views import alliance, results, rounds, workshop
 
 app_name = "alliances"
 
@@ -34,6 +34,18 @@ urlpatterns = [
         "<slug:slug>/rounds/<int:number>/report.<str:fmt>",
         results.report_download,
         name="report",
+    ),
+    path("<slug:slug>/rounds/<int:number>/workshop/", workshop.projector, name="workshop"),
+    path("<slug:slug>/rounds/<int:number>/workshop/reveal/", workshop.reveal, name="reveal"),
+    path(
+        "<slug:slug>/rounds/<int:number>/workshop/join-link/",
+        workshop.join_toggle,
+        name="join_toggle",
+    ),
+    path(
+        "<slug:slug>/rounds/<int:number>/workshop/discuss/<int:step>/",
+        workshop.discuss,
+        name="discuss",
     ),
     path(
         "<slug:slug>/rounds/<int:number>/guide.<str:fmt>",

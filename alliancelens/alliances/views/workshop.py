@@ -1,0 +1,156 @@
+"""The projector view of a round, the discussion walk-through and the join link."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from alliancelens.instrument import localized
+
+from ..adapter import round_analyses
+from ..figures import round_charts
+from ..invitations import qr_svg
+from ..models import Level, Partner, Round
+from ..rates import response_rates, response_totals
+from ..workshop import JoinRefused, join_link_set, workshop_join, workshop_reveal
+from .common import round_for
+
+
+def _join_url(request: HttpRequest, rnd: Round) -> str:
+    return request.build_absolute_uri(reverse("join", args=[rnd.join_code]))
+
+
+@login_required
+def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    rates = response_rates(rnd)
+    join_url = _join_url(request, rnd) if rnd.join_open else ""
+    return render(
+        request,
+        "alliances/workshop/projector.html",
+        {
+            "alliance": rnd.alliance,
+            "round": rnd,
+            "rates": rates,
+            "totals": response_totals(rates),
+            "join_url": join_url,
+            "join_qr": qr_svg(join_url) if join_url else "",
+            "scan_url": request.build_absolute_uri("/"),
+            # Counters refresh by themselves until the results are revealed.
+            "refresh": not rnd.workshop_revealed,
+        },
+    )
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = workshop_reveal(round=round_for(request, slug, number))
+    return redirect("alliances:discuss", rnd.alliance.slug, rnd.number, 0)
+
+
+@login_required
+@require_POST
+def join_toggle(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    rnd = round_for(request, slug, number)
+    join_link_set(round=rnd, open=request.POST.get("open") == "1")
+    return redirect("alliances:workshop", rnd.alliance.slug, rnd.number)
+
+
+@login_required
+def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResponse:
+    """Step 0: the picture; then one divergence at a time with its questions.
+
+    Refused (403) until the facilitator has revealed the results: the reveal
+    state is checked here, on the server, not hidden in the page.
+    """
+    rnd = round_for(request, slug, number)
+    if not rnd.workshop_revealed:
+        return render(
+            request,
+            "alliances/workshop/hidden.html",
+            {"alliance": rnd.alliance, "round": rnd},
+            status=403,
+        )
+    lang = translation.get_language() or "nl"
+    history = round_analyses(rnd)
+    result = history[-1]
+    instrument = rnd.instrument
+    flagged = [d for d in result.divergence if d.flagged]
+    if step < 0 or step > len(flagged):
+        raise Http404("no such step")
+    context = {
+        "alliance": rnd.alliance,
+        "round": rnd,
+        "result": result,
+        "step": step,
+        "steps": len(flagged),
+        "previous": step - 1 if step > 0 else None,
+        "next": step + 1 if step < len(flagged) else None,
+    }
+    if step == 0:
+        charts = (
+            round_charts(rnd, result, lang, history, only=frozenset({"radar"}))
+            if not result.suppressed
+            else {}
+        )
+        context["chart"] = charts.get("radar")
+    else:
+        d = flagged[step - 1]
+        context["d"] = d
+        context["label"] = (
+            localized(instrument.item(d.id).text, lang)
+            if d.kind == "item"
+            else localized(instrument.perspective(d.id).label, lang)
+        )
+        context["perspective"] = localized(instrument.perspective(d.perspective).label, lang)
+        context["prompts"] = d.prompts.get(lang, [])
+    return render(request, "alliances/workshop/discuss.html", context)
+
+
+class JoinForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label=_("Your organisation"))
+    level = forms.ChoiceField(choices=Level.choices, label=_("Your level"))
+
+    def __init__(self, *args: object, round: Round, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["partner"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = round.alliance.partners.all()
+
+
+@csrf_protect
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """The shared workshop link: choose organisation and level, get a personal link."""
+    rnd = get_object_or_404(Round.objects.select_related("alliance"), join_code=code)
+    if not rnd.join_open or not rnd.accepts_answers() or rnd.joined >= rnd.join_cap:
+        return render(request, "alliances/workshop/join_closed.html", {"round": rnd}, status=410)
+    form = JoinForm(request.POST or None, round=rnd)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = workshop_join(
+                round=rnd,
+                partner=form.cleaned_data["partner"],
+                level=form.cleaned_data["level"],
+                language=translation.get_language() or "nl",
+            )
+        except JoinRefused:
+            return render(
+                request, "alliances/workshop/join_closed.html", {"round": rnd}, status=410
+            )
+        response = redirect("scan:resume", link.token)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    return render(
+        request,
+        "alliances/workshop/join.html",
+        {"round": rnd, "alliance": rnd.alliance, "form": form},
+        status=400 if form.is_bound else 200,
+    )

@@ -1,0 +1,63 @@
+"""Workshop mode services: reveal the results, open or close the join link, join."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+
+from .models import Invitation, Level, Participant, Partner, Round
+from .services import IssuedLink, invitations_issue, round_close
+
+JOIN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0)
+
+
+class JoinRefused(Exception):
+    """The join link is off, full, or the round no longer accepts answers."""
+
+
+@transaction.atomic
+def workshop_reveal(*, round: Round) -> Round:
+    """Close the round and show its results on the projector.
+
+    Closing first means nobody can answer after the reveal, so no single
+    person's answers can be worked out by comparing before and after.
+    """
+    rnd = round_close(round=round)
+    rnd.workshop_revealed = True
+    rnd.join_open = False
+    rnd.save(update_fields=["workshop_revealed", "join_open"])
+    return rnd
+
+
+@transaction.atomic
+def join_link_set(*, round: Round, open: bool) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if open and not rnd.join_code:
+        rnd.join_code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(10))
+    rnd.join_open = open and rnd.state != Round.State.CLOSED
+    rnd.save(update_fields=["join_code", "join_open"])
+    return rnd
+
+
+@transaction.atomic
+def workshop_join(*, round: Round, partner: Partner, level: str, language: str) -> IssuedLink:
+    """A participant joins through the shared link and gets a personal link."""
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if not rnd.join_open or not rnd.accepts_answers():
+        raise JoinRefused("closed")
+    if rnd.joined >= rnd.join_cap:
+        raise JoinRefused("full")
+    if partner.alliance_id != rnd.alliance_id or level not in Level.values:
+        raise JoinRefused("invalid")
+    rnd.joined += 1
+    rnd.save(update_fields=["joined"])
+    participant = Participant.objects.create(
+        partner=partner,
+        name=f"Workshop {rnd.number}-{rnd.joined}",
+        level=level,
+        language=language if language in ("nl", "en") else "nl",
+    )
+    invitation = Invitation.objects.create(round=rnd, participant=participant)
+    (link,) = invitations_issue(invitations=[invitation])
+    return link

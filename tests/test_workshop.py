@@ -1,0 +1,102 @@
+"""Workshop mode: projector, reveal enforced on the server, the shared join link."""
+
+from __future__ import annotations
+
+import re
+
+from alliancelens.alliances.models import Invitation, Participant, Round
+
+from .base import AllianceTestCase, answer_everything
+
+
+class WorkshopTests(AllianceTestCase):
+    def setUp(self):
+        self.login()
+        self.round = self.open_round()
+        self.base = f"/alliances/{self.alliance.slug}/rounds/1"
+        for person in self.participants[:9]:
+            answer_everything(self.client, self.token_for(self.round, person), "4")
+        self.login()
+
+    def test_the_projector_counts_per_partner_and_refreshes_until_revealed(self):
+        page = self.client.get(f"{self.base}/workshop/")
+        assert page.status_code == 200
+        self.assertContains(page, '<meta http-equiv="refresh" content="10">')
+        assert page.context["totals"]["submitted"] == 9
+        self.assertNotContains(page, "data:image/svg+xml")  # no results before the reveal
+
+    def test_results_stay_hidden_on_the_server_until_revealed(self):
+        hidden = self.client.get(f"{self.base}/workshop/discuss/0/")
+        assert hidden.status_code == 403
+        self.assertNotContains(hidden, "data:image/svg+xml", status_code=403)
+        assert self.client.get(f"{self.base}/workshop/discuss/1/").status_code == 403
+        assert self.client.get(f"{self.base}/workshop/reveal/").status_code == 405
+        reveal = self.client.post(f"{self.base}/workshop/reveal/")
+        self.assertRedirects(reveal, f"{self.base}/workshop/discuss/0/")
+        self.round.refresh_from_db()
+        assert self.round.workshop_revealed and self.round.state == Round.State.CLOSED
+        shown = self.client.get(f"{self.base}/workshop/discuss/0/")
+        assert shown.status_code == 200
+        self.assertContains(shown, "data:image/svg+xml")
+        projector = self.client.get(f"{self.base}/workshop/")
+        self.assertNotContains(projector, 'http-equiv="refresh"')
+
+    def test_the_discussion_walks_through_the_divergences_with_questions(self):
+        # Make Zorg answer very differently so divergences are flagged.
+        rnd2 = self.open_round("Ronde 2")
+        for person in self.participants:
+            value = "1" if person.partner.name == "Zorg" else "5"
+            answer_everything(self.client, self.token_for(rnd2, person), value)
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/rounds/2"
+        self.client.post(f"{base}/workshop/reveal/")
+        first = self.client.get(f"{base}/workshop/discuss/0/")
+        steps = first.context["steps"]
+        assert steps >= 5
+        step = self.client.get(f"{base}/workshop/discuss/1/")
+        assert step.status_code == 200
+        assert "Zorg" in step.context["prompts"][0]
+        assert self.client.get(f"{base}/workshop/discuss/{steps + 1}/").status_code == 404
+
+    def test_the_join_link_is_off_by_default_capped_and_closes_with_the_round(self):
+        assert self.round.join_code == ""
+        self.client.post(f"{self.base}/workshop/join-link/", {"open": "1"})
+        self.round.refresh_from_db()
+        assert self.round.join_open and len(self.round.join_code) == 10
+        page = self.client.get(f"{self.base}/workshop/")
+        self.assertContains(page, f"/j/{self.round.join_code}/")
+        self.client.logout()
+        join = f"/j/{self.round.join_code}/"
+        assert self.client.get(join).status_code == 200
+        zorg = self.partners["Zorg"]
+        before = Participant.objects.count()
+        response = self.client.post(join, {"partner": zorg.pk, "level": "management"})
+        assert response.status_code == 302
+        token = re.match(r"^/r/([^/]+)/$", response["Location"]).group(1)
+        assert self.client.get(f"/r/{token}/intro/").status_code == 200
+        assert Participant.objects.count() == before + 1
+        assert Invitation.objects.filter(
+            round=self.round, participant__partner=zorg, participant__level="management"
+        ).exists()
+        # A partner of another alliance is refused as a form error.
+        bad = self.client.post(join, {"partner": 999999, "level": "board"})
+        assert bad.status_code == 400
+        # The cap.
+        Round.objects.filter(pk=self.round.pk).update(join_cap=1)
+        assert self.client.post(join, {"partner": zorg.pk, "level": "board"}).status_code == 410
+        assert Participant.objects.count() == before + 1
+        # Closing the round closes the link.
+        Round.objects.filter(pk=self.round.pk).update(join_cap=40, state=Round.State.CLOSED)
+        assert self.client.get(join).status_code == 410
+        assert self.client.get("/j/nonsense/").status_code == 404
+
+    def test_a_stranger_cannot_reach_the_workshop(self):
+        self.login(self.outsider)
+        for url in ("workshop/", "workshop/discuss/0/"):
+            assert self.client.get(f"{self.base}/{url}").status_code == 404
+        assert self.client.post(f"{self.base}/workshop/reveal/").status_code == 404
+        assert (
+            self.client.post(f"{self.base}/workshop/join-link/", {"open": "1"}).status_code == 404
+        )
+        self.round.refresh_from_db()
+        assert not self.round.workshop_revealed and not self.round.join_open
