@@ -32,7 +32,7 @@ def qr_svg(url: str) -> str:
     """An inline SVG QR code (no external service ever sees the link)."""
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
-        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, nl=False
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, nl=False, omitsize=True
     )
     return buffer.getvalue().decode("utf-8")
 
