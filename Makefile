@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed-stamp
 TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
-	DB_CONN_MAX_AGE=0
+	DB_CONN_MAX_AGE=0 SECURE_SSL_REDIRECT=0
 
 .PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench
 
