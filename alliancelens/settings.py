@@ -148,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15)
 LOGIN_REDIRECT_URL = "alliances:list"
 LOGOUT_REDIRECT_URL = "login"
 

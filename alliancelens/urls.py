@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from alliancelens.alliances.auth import ThrottledLoginForm
 from alliancelens.alliances.views import workshop
 
 urlpatterns = [
@@ -10,7 +11,11 @@ urlpatterns = [
     path("alliances/", include("alliancelens.alliances.urls")),
     path("r/", include("alliancelens.scan.urls")),
     path("j/<str:code>/", workshop.join, name="join"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledLoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),

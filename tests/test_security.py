@@ -8,7 +8,7 @@ import sys
 
 from django.contrib.auth.hashers import identify_hasher
 
-from .base import AllianceTestCase
+from .base import PASSWORD, AllianceTestCase
 
 
 class HeaderTests(AllianceTestCase):
@@ -58,3 +58,35 @@ def test_check_deploy_reports_no_issues_in_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+class LoginThrottleTests(AllianceTestCase):
+    def attempt(self, password: str):
+        return self.client.post("/accounts/login/", {"username": "fiona", "password": password})
+
+    def test_an_account_locks_after_repeated_failures_with_a_clear_message(self):
+        for _ in range(5):
+            page = self.attempt("wrong")
+            assert page.status_code == 200
+        locked = self.attempt(PASSWORD)
+        assert locked.status_code == 200
+        self.assertContains(locked, "Te veel mislukte pogingen")
+        assert "_auth_user_id" not in self.client.session
+        # After the lock expires the right password works and resets the count.
+        from django.utils import timezone
+
+        from alliancelens.alliances.models import LoginThrottle
+
+        LoginThrottle.objects.update(locked_until=timezone.now())
+        ok = self.attempt(PASSWORD)
+        self.assertRedirects(ok, "/alliances/")
+        assert not LoginThrottle.objects.exists()
+
+    def test_a_success_resets_the_failures(self):
+        for _ in range(4):
+            self.attempt("wrong")
+        self.assertRedirects(self.attempt(PASSWORD), "/alliances/")
+        self.client.logout()
+        for _ in range(4):
+            self.attempt("wrong")
+        self.assertRedirects(self.attempt(PASSWORD), "/alliances/")

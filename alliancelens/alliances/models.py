@@ -398,3 +398,15 @@ class QuestionAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}={self.value[:20]}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per user name; an account locks for a while after too many."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

@@ -1,0 +1,53 @@
+"""Login with throttling: after repeated failures an account locks for a while."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import LoginThrottle
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    def clean(self) -> dict[str, Any]:
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        now = timezone.now()
+        throttle = LoginThrottle.objects.filter(username=username).first()
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            minutes = math.ceil((throttle.locked_until - now).total_seconds() / 60)
+            raise forms.ValidationError(
+                _(
+                    "Too many failed attempts for this account. Try again in %(minutes)d "
+                    "minute(s)."
+                ),
+                code="locked",
+                params={"minutes": minutes},
+            )
+        try:
+            data: dict[str, Any] = super().clean()
+        except forms.ValidationError:
+            if username:
+                _record_failure(username)
+            raise
+        LoginThrottle.objects.filter(username=username).delete()
+        return data
+
+
+@transaction.atomic
+def _record_failure(username: str) -> None:
+    throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username)
+    LoginThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1)
+    throttle.refresh_from_db()
+    if throttle.failures >= settings.LOGIN_MAX_FAILURES:
+        throttle.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        throttle.failures = 0
+        throttle.save(update_fields=["locked_until", "failures"])
