@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliancelens.analysis import AnswersError, analyze, answers_frame, suppressed_groups
+from alliancelens.analysis import AnswersError, analyze, answers_frame, joint_plan
 from alliancelens.analysis.engine import perspective_scores, recode
 from alliancelens.instrument import PERSPECTIVES, latest_instrument
 
@@ -99,7 +99,8 @@ def test_unknown_items_and_out_of_range_values_are_errors():
     ],
 )
 def test_complementary_suppression(counts, hidden):
-    assert suppressed_groups(counts, 3) == hidden
+    plan = joint_plan({(group, "board"): n for group, n in counts.items()}, 3)
+    assert plan.partners == hidden
 
 
 def test_no_partner_below_k_is_ever_shown():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pandas as pd
 
 from alliancelens.analysis import (
@@ -23,57 +26,46 @@ def _respondent(response_id: int, participant_id: int | None) -> str:
     return f"p{participant_id}" if participant_id is not None else f"r{response_id}"
 
 
-def round_answers(round: Round) -> pd.DataFrame:
-    """Long-form scale answers of the submitted responses of a round."""
+def _submitted_rows(
+    model: type[ItemAnswer] | type[QuestionAnswer], round: Round, key: str
+) -> Iterator[dict[str, Any]]:
+    """Rows of answers (``key`` = item_id or question_id) of submitted responses."""
     rows = (
-        ItemAnswer.objects.filter(response__round=round, response__submitted_at__isnull=False)
-        .order_by("response_id", "item_id")
+        model.objects.filter(response__round=round, response__submitted_at__isnull=False)
+        .order_by("response_id", key)
         .values_list(
             "response_id",
             "response__invitation__participant_id",
             "response__partner__name",
             "response__level",
-            "item_id",
+            key,
             "value",
         )
     )
-    return answers_frame(
-        {
+    for rid, pid, partner, level, ident, value in rows:
+        yield {
             "respondent": _respondent(rid, pid),
             "partner": partner,
             "level": level,
             "round": round.number,
-            "item": item,
-            "value": float("nan") if value is None else value,
+            "id": ident,
+            "value": value,
         }
-        for rid, pid, partner, level, item, value in rows
+
+
+def round_answers(round: Round) -> pd.DataFrame:
+    """Long-form scale answers of the submitted responses of a round."""
+    return answers_frame(
+        {**row, "item": row["id"], "value": float("nan") if row["value"] is None else row["value"]}
+        for row in _submitted_rows(ItemAnswer, round, "item_id")
     )
 
 
 def round_questions(round: Round) -> pd.DataFrame:
     """Answers to the other questions (phase, open) of the submitted responses."""
-    rows = (
-        QuestionAnswer.objects.filter(response__round=round, response__submitted_at__isnull=False)
-        .order_by("response_id", "question_id")
-        .values_list(
-            "response_id",
-            "response__invitation__participant_id",
-            "response__partner__name",
-            "response__level",
-            "question_id",
-            "value",
-        )
-    )
     return questions_frame(
-        {
-            "respondent": _respondent(rid, pid),
-            "partner": partner,
-            "level": level,
-            "round": round.number,
-            "question": question,
-            "text": text,
-        }
-        for rid, pid, partner, level, question, text in rows
+        {**row, "question": row["id"], "text": row["value"]}
+        for row in _submitted_rows(QuestionAnswer, round, "question_id")
     )
 
 

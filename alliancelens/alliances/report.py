@@ -79,9 +79,7 @@ def report_context(rnd: Round, lang: str) -> dict[str, Any]:
                     "divergences": [
                         {
                             "d": d,
-                            "label": localized(instrument.item(d.id).text, lang)
-                            if d.kind == "item"
-                            else localized(perspective.label, lang),
+                            "label": instrument.column_label(d.kind, d.id, lang),
                             "prompts": d.prompts.get(lang, []),
                         }
                         for d in divergences
@@ -104,9 +102,7 @@ def report_context(rnd: Round, lang: str) -> dict[str, Any]:
             "top_divergences": [
                 {
                     "d": d,
-                    "label": localized(instrument.item(d.id).text, lang)
-                    if d.kind == "item"
-                    else localized(instrument.perspective(d.id).label, lang),
+                    "label": instrument.column_label(d.kind, d.id, lang),
                 }
                 for d in divergences[:3]
             ],

@@ -16,7 +16,7 @@ from .frame import (
     questions_frame,
 )
 from .results import AnalysisResult, GroupSummary, RoundsResult, Stat
-from .suppression import suppressed_cells, suppressed_groups
+from .suppression import Plan, joint_plan
 
 __all__ = [
     "COLUMNS",
@@ -25,16 +25,16 @@ __all__ = [
     "AnswersError",
     "Context",
     "GroupSummary",
+    "Plan",
     "RoundsResult",
     "Stat",
     "analyze",
     "analyze_rounds",
     "answers_frame",
     "empty_questions",
+    "joint_plan",
     "perspective_scores",
     "questions_frame",
     "recode",
-    "suppressed_cells",
-    "suppressed_groups",
     "trends",
 ]

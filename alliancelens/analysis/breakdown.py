@@ -17,24 +17,10 @@ import pandas as pd
 from alliancelens.instrument import PERSPECTIVES, Instrument
 
 from .results import GroupSummary, Stat
-from .stats import TINY, expected_uniform_variance
+from .stats import TINY, rwg_from_variance, rwg_j
 
 GroupKey = Hashable
 HideRule = Callable[[str, dict[GroupKey, int]], set[GroupKey]]
-
-
-def rwg_from_variance(var: float | None, sigma: float) -> float | None:
-    if var is None or np.isnan(var):
-        return None
-    return float(min(1.0, max(0.0, 1 - var / sigma)))
-
-
-def rwg_j_from_mean_variance(mean_var: float | None, j: int, sigma: float) -> float | None:
-    if j == 0 or mean_var is None or np.isnan(mean_var):
-        return None
-    ratio = min(mean_var / sigma, 1.0)
-    agreement = j * (1 - ratio)
-    return float(agreement / (agreement + ratio)) if agreement + ratio > 0 else None
 
 
 def _num(x: Any) -> float | None:
@@ -64,7 +50,6 @@ def breakdown(
     keyed by their value (one key) or a tuple of values (several keys).
     """
     points = instrument.scale.max - instrument.scale.min + 1
-    sigma = expected_uniform_variance(points)
     perspective_of = {i.id: i.perspective for i in instrument.items}
     n_keys = len(keys)
 
@@ -134,9 +119,7 @@ def breakdown(
                 mean=float(row["mean"]),
                 sd=_num(row["std"]),
                 n=n,
-                agreement=rwg_j_from_mean_variance(
-                    float(np.mean(variances)) if variances else None, len(variances), sigma
-                ),
+                agreement=rwg_j(variances, points),
                 ad=float(np.mean(ads)) if ads else None,
                 distribution=dict(rounded[g]),
             )
@@ -160,7 +143,9 @@ def breakdown(
                 mean=float(row["mean"]),
                 sd=_num(row["std"]),
                 n=n,
-                agreement=rwg_from_variance(_num(row["var"]), sigma),
+                agreement=None
+                if (v := _num(row["var"])) is None
+                else rwg_from_variance(v, points),
                 ad=_num(row["ad"]) if n >= 2 else None,
                 distribution=dict(distribution.get(index, {})),
             )

@@ -174,7 +174,7 @@ def analyze(
     partner_levels = {}
     for key, summary in sorted(crossed.items(), key=lambda t: str(t[0])):
         partner, level = cast(tuple[str, str], key)
-        partner_levels[f"{partner} | {level}"] = _group(summary, k, False)
+        partner_levels[f"{partner} | {level}"] = _group(summary, k)
 
     # --- indicators ---------------------------------------------------------
     means = {p: perspectives[p].stat.mean for p in PERSPECTIVES}
@@ -236,13 +236,13 @@ def _with_prompts(d: Any) -> Any:
     return replace(d, prompts=prompts_for(d))
 
 
-def _group(summary: GroupSummary, k: int, whole_hidden: bool) -> GroupSummary:
-    """A group below k (or hidden as a whole for another reason) is suppressed.
+def _group(summary: GroupSummary, k: int) -> GroupSummary:
+    """A group below k is suppressed.
 
     Its cells stay (all hidden, with their counts only), so callers can see
     how many people each hidden cell holds without seeing any answer.
     """
-    return _suppressed(summary) if summary.n < k or whole_hidden else summary
+    return _suppressed(summary) if summary.n < k else summary
 
 
 def _suppressed(summary: GroupSummary) -> GroupSummary:
@@ -258,7 +258,7 @@ def _suppressed(summary: GroupSummary) -> GroupSummary:
 def _groups(groups: dict[GroupKey, GroupSummary], k: int) -> dict[str, GroupSummary]:
     """Partners or levels by name; those below k are suppressed as a whole."""
     return {
-        str(g): _group(summary, k, False)
+        str(g): _group(summary, k)
         for g, summary in sorted(groups.items(), key=lambda t: str(t[0]))
     }
 

@@ -190,11 +190,7 @@ def result_markdown(result: AnalysisResult, instrument: Instrument, lang: str = 
     lines += ["", f"## {t['divergence']}", ""]
     flagged = [d for d in result.divergence if d.flagged]
     for d in flagged:
-        label = (
-            localized(instrument.perspective(d.id).label, lang)
-            if d.kind == "perspective"
-            else localized(instrument.item(d.id).text, lang)
-        )
+        label = instrument.column_label(d.kind, d.id, lang)
         lines.append(
             f"- **{label}**: {d.high} {_f(d.partner_means[d.high])} – "
             f"{d.low} {_f(d.partner_means[d.low])} (Δ {_f(d.gap)})"

@@ -33,7 +33,12 @@ def rwg(values: Sequence[float] | FloatArray, points: int) -> float | None:
     x = _clean(values)
     if x.size < 2:
         return None
-    return float(min(1.0, max(0.0, 1 - x.var(ddof=1) / expected_uniform_variance(points))))
+    return rwg_from_variance(float(x.var(ddof=1)), points)
+
+
+def rwg_from_variance(variance: float, points: int) -> float:
+    """rwg for a known sample variance s² of one item."""
+    return float(min(1.0, max(0.0, 1 - variance / expected_uniform_variance(points))))
 
 
 def rwg_j(item_variances: Sequence[float] | FloatArray, points: int) -> float | None:

@@ -139,6 +139,12 @@ class Instrument:
                 return p
         raise KeyError(perspective_id)
 
+    def column_label(self, kind: str, column_id: str, lang: str) -> str:
+        """The text of an item, or the label of a perspective, in ``lang``."""
+        if kind == "perspective":
+            return localized(self.perspective(column_id).label, lang)
+        return localized(self.item(column_id).text, lang)
+
     def items_for(self, perspective_id: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.perspective == perspective_id)
 

@@ -71,15 +71,10 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         row["alpha_low"] = summary.alpha_low
         level_row["gap"] = result.level_gap[row["id"]].gap
 
-    def label_of(kind: str, ident: str) -> str:
-        if kind == "perspective":
-            return localized(instrument.perspective(ident).label, lang)
-        return localized(instrument.item(ident).text, lang)
-
     divergences = [
         {
             "d": d,
-            "label": label_of(d.kind, d.id),
+            "label": instrument.column_label(d.kind, d.id, lang),
             "perspective": localized(instrument.perspective(d.perspective).label, lang),
             "prompts": d.prompts.get(lang, []),
             "high_mean": d.partner_means[d.high],

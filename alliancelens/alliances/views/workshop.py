@@ -105,11 +105,7 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
     else:
         d = flagged[step - 1]
         context["d"] = d
-        context["label"] = (
-            localized(instrument.item(d.id).text, lang)
-            if d.kind == "item"
-            else localized(instrument.perspective(d.id).label, lang)
-        )
+        context["label"] = instrument.column_label(d.kind, d.id, lang)
         context["perspective"] = localized(instrument.perspective(d.perspective).label, lang)
         context["prompts"] = d.prompts.get(lang, [])
     return render(request, "alliances/workshop/discuss.html", context)
