@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -51,3 +53,18 @@ def _record_failure(username: str) -> None:
         throttle.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
         throttle.failures = 0
         throttle.save(update_fields=["locked_until", "failures"])
+
+
+class ResetForm(PasswordResetForm):
+    """Password reset that also reaches people invited by a facilitator who have
+    not chosen a password yet (Django leaves out accounts without a usable
+    password, which elsewhere may log in another way; here none do)."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        model = get_user_model()
+        field = model.get_email_field_name()
+        for user in model._default_manager.filter(
+            **{f"{field}__iexact": email, "is_active": True}
+        ):
+            if getattr(user, field, "").casefold() == email.casefold():
+                yield user

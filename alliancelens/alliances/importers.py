@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -91,7 +92,9 @@ def _rows_from_csv(content: bytes) -> Iterator[list[str]]:
         raise ImportFileError(_("The file is not readable text (use UTF-8)."))
     if "\x00" in text:
         raise ImportFileError(_("The file is not a CSV text file."))
-    first_line = text.split("\n", 1)[0]
+    # The header is the first line with words in it: empty rows above it, or
+    # a file with old Mac line ends, say nothing about the delimiter.
+    first_line = next((line for line in text.splitlines() if any(map(str.isalnum, line))), "")
     delimiter = max([",", ";", "\t"], key=first_line.count)
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         yield [_cell(c) for c in row]
@@ -102,12 +105,18 @@ def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
     try:
+        # A damaged workbook can lack its sheets, or fail to unpack one only
+        # when it is read.
+        if not workbook.worksheets:
+            raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook."))
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
             yield [_cell(c) for c in row]
+    except (zlib.error, EOFError) as exc:
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
     finally:
         workbook.close()
 

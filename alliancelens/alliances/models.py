@@ -101,7 +101,7 @@ class Language(models.TextChoices):
 
 class AllianceQuerySet(models.QuerySet["Alliance"]):
     def for_user(self, user: User) -> AllianceQuerySet:
-        """Alliances the user may manage: all for superusers, else memberships."""
+        """Alliances the user can see: all for site administrators, else memberships."""
         if user.is_superuser:
             return self.all()
         return self.filter(memberships__user=user).distinct()
@@ -127,6 +127,17 @@ class Alliance(models.Model):
         validators=[MinValueValidator(K_MIN), MaxValueValidator(K_MAX)],
         help_text=_("Results of groups with fewer respondents than this are never shown."),
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention period (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text=_(
+            "Answers and invitation links of a round are deleted this many months after "
+            "it closes, and so are the people who took part only in that round. Empty: "
+            "kept until you delete them."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,20 +162,47 @@ class Alliance(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in one alliance. More roles follow (partner lead, observer)."""
+    """A user's role in one alliance (site administrators need none).
+
+    A facilitator runs the alliance. A partner lead sees the alliance's
+    aggregates and their own partner's group (when it has at least k
+    respondents). An observer, such as a funder, sees the aggregates only.
+    """
 
     class Role(models.TextChoices):
         FACILITATOR = "facilitator", _("Facilitator")
+        PARTNER_LEAD = "partner_lead", _("Partner lead")
+        OBSERVER = "observer", _("Observer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.FACILITATOR)
+    role = models.CharField(
+        _("role"), max_length=16, choices=Role.choices, default=Role.FACILITATOR
+    )
+    partner = models.ForeignKey(
+        "Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("partner organisation"),
+        help_text=_("Only for a partner lead: the partner they speak for."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
+        ordering = ["alliance", "role", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "alliance"], name="membership_unique")
+            models.UniqueConstraint(fields=["user", "alliance"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=(Q(role="partner_lead") & Q(partner__isnull=False))
+                | (~Q(role="partner_lead") & Q(partner__isnull=True)),
+                name="membership_partner_only_for_lead",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +286,8 @@ class Round(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
     joined = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Set when the retention period has deleted the round's answers.
+    purged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["alliance", "number"]
@@ -410,3 +450,36 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"
+
+
+class AuditEvent(models.Model):
+    """The alliance's history: who changed access, erased or exported personal
+    data, opened or closed a round, or purged answers. Never names an erased
+    participant."""
+
+    class Action(models.TextChoices):
+        MEMBER_ADDED = "member_added", _("Access granted")
+        MEMBER_CHANGED = "member_changed", _("Access changed")
+        MEMBER_REMOVED = "member_removed", _("Access withdrawn")
+        ROUND_OPENED = "round_opened", _("Round opened")
+        ROUND_CLOSED = "round_closed", _("Round closed")
+        PARTICIPANT_EXPORTED = "participant_exported", _("Personal data exported")
+        PARTICIPANT_ERASED = "participant_erased", _("Participant erased")
+        RETENTION_PURGED = "retention_purged", _("Answers deleted after the retention period")
+        ALLIANCE_IMPORTED = "alliance_imported", _("Alliance restored from a backup")
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(
+        _("by"), max_length=150, blank=True, help_text=_("User name; empty for the system.")
+    )
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("history event")
+        verbose_name_plural = _("history")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.detail}"

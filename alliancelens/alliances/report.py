@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from alliancelens.analysis import AnalysisResult
+from alliancelens.analysis.scope import restrict
 from alliancelens.instrument import PERSPECTIVES, localized
 
 from .adapter import round_analyses
@@ -44,10 +45,13 @@ def _points(result: AnalysisResult, rnd: Round, lang: str) -> tuple[list[Any], l
     return [row(m, i) for m, i in reversed(scored[-3:])], [row(m, i) for m, i in scored[:3]]
 
 
-def report_context(rnd: Round, lang: str) -> dict[str, Any]:
+Scope = frozenset[str] | None  # the partner groups a reader may see; None: all
+
+
+def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]:
     with translation.override(lang):
         history = round_analyses(rnd)
-        result = history[-1]
+        result = history[-1] if scope is None else restrict(history[-1], scope, lang)
         instrument = rnd.instrument
         charts = (
             round_charts(rnd, result, lang, history, only=REPORT_CHARTS)
@@ -89,7 +93,7 @@ def report_context(rnd: Round, lang: str) -> dict[str, Any]:
                     "chart": charts.get(f"distribution_{p}"),
                 }
             )
-        rates = response_rates(rnd)
+        rates = [r for r in response_rates(rnd) if scope is None or r["partner"] in scope]
         alliance = rnd.alliance
         return {
             "lang": lang,
@@ -115,7 +119,7 @@ def report_context(rnd: Round, lang: str) -> dict[str, Any]:
             "stage_do": STAGE_HELP[Stage(alliance.stage)][1],
             "mode_label": Phase(result.phase.mode).label if result.phase.mode else None,
             "rates": rates,
-            "totals": response_totals(rates),
+            "totals": response_totals(response_rates(rnd)),
             "own_words": open_answers(rnd, result, "ambition_own_words")
             if not result.suppressed
             else [],
@@ -124,26 +128,26 @@ def report_context(rnd: Round, lang: str) -> dict[str, Any]:
         }
 
 
-def render_report_html(rnd: Round, lang: str) -> str:
-    context = report_context(rnd, lang)
+def render_report_html(rnd: Round, lang: str, partners: Scope = None) -> str:
+    context = report_context(rnd, lang, partners)
     with translation.override(lang):
         return render_to_string("alliances/report/report.html", context)
 
 
-def render_report_pdf(rnd: Round, lang: str) -> bytes:
-    return _pdf(render_report_html(rnd, lang))
+def render_report_pdf(rnd: Round, lang: str, partners: Scope = None) -> bytes:
+    return _pdf(render_report_html(rnd, lang, partners))
 
 
-def render_guide_html(rnd: Round, lang: str) -> str:
+def render_guide_html(rnd: Round, lang: str, partners: Scope = None) -> str:
     """The A4 dialogue guide: per perspective the result, the differences to
     discuss with their questions, and room for agreed actions."""
-    context = report_context(rnd, lang)
+    context = report_context(rnd, lang, partners)
     with translation.override(lang):
         return render_to_string("alliances/report/guide.html", context)
 
 
-def render_guide_pdf(rnd: Round, lang: str) -> bytes:
-    return _pdf(render_guide_html(rnd, lang))
+def render_guide_pdf(rnd: Round, lang: str, partners: Scope = None) -> bytes:
+    return _pdf(render_guide_html(rnd, lang, partners))
 
 
 def _pdf(html: str) -> bytes:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from alliancelens.instrument import latest_instrument
 
+from .history import Actor, record
 from .models import (
     Alliance,
+    AuditEvent,
     Invitation,
     ItemAnswer,
     Membership,
@@ -88,7 +90,7 @@ def invitations_sync(*, round: Round) -> int:
 
 
 @transaction.atomic
-def round_open(*, round: Round) -> Round:
+def round_open(*, round: Round, by: Actor = None) -> Round:
     rnd = Round.objects.select_for_update().get(pk=round.pk)
     if rnd.state == Round.State.CLOSED:
         raise ValidationError(_("A closed round cannot be opened again."), code="closed")
@@ -100,17 +102,19 @@ def round_open(*, round: Round) -> Round:
         rnd.state = Round.State.OPEN
         rnd.opened_at = timezone.now()
         rnd.save(update_fields=["instrument_id", "instrument_version", "state", "opened_at"])
+        record(rnd.alliance, AuditEvent.Action.ROUND_OPENED, by, round=rnd.number)
     invitations_sync(round=rnd)
     return rnd
 
 
 @transaction.atomic
-def round_close(*, round: Round) -> Round:
+def round_close(*, round: Round, by: Actor = None) -> Round:
     rnd = Round.objects.select_for_update().get(pk=round.pk)
     if rnd.state != Round.State.CLOSED:
         rnd.state = Round.State.CLOSED
         rnd.closed_at = timezone.now()
         rnd.save(update_fields=["state", "closed_at"])
+        record(rnd.alliance, AuditEvent.Action.ROUND_CLOSED, by, round=rnd.number)
     return rnd
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import alliance, results, rounds, workshop
+from .views import alliance, members, results, rounds, workshop
 
 app_name = "alliances"
 
@@ -20,10 +20,19 @@ urlpatterns = [
     ),
     path("<slug:slug>/participants/<int:pk>/", alliance.participant_edit, name="participant_edit"),
     path(
-        "<slug:slug>/participants/<int:pk>/delete/",
-        alliance.participant_delete,
-        name="participant_delete",
+        "<slug:slug>/participants/<int:pk>/erase/",
+        alliance.participant_erase_view,
+        name="participant_erase",
     ),
+    path(
+        "<slug:slug>/participants/<int:pk>/data.json",
+        alliance.participant_data_view,
+        name="participant_data",
+    ),
+    path("<slug:slug>/access/", members.members, name="members"),
+    path("<slug:slug>/access/<int:pk>/", members.member_edit, name="member_edit"),
+    path("<slug:slug>/access/<int:pk>/withdraw/", members.member_delete, name="member_delete"),
+    path("<slug:slug>/history/", members.history, name="history"),
     path("<slug:slug>/rounds/new/", rounds.round_new, name="round_new"),
     path("<slug:slug>/rounds/<int:number>/", rounds.round_detail, name="round"),
     path("<slug:slug>/rounds/<int:number>/open/", rounds.round_open_view, name="round_open"),

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 
+from .history import Actor
 from .models import Invitation, Level, Participant, Partner, Round
 from .services import IssuedLink, invitations_issue, round_close
 
@@ -17,13 +18,13 @@ class JoinRefused(Exception):
 
 
 @transaction.atomic
-def workshop_reveal(*, round: Round) -> Round:
+def workshop_reveal(*, round: Round, by: Actor = None) -> Round:
     """Close the round and show its results on the projector.
 
     Closing first means nobody can answer after the reveal, so no single
     person's answers can be worked out by comparing before and after.
     """
-    rnd = round_close(round=round)
+    rnd = round_close(round=round, by=by)
     rnd.workshop_revealed = True
     rnd.join_open = False
     rnd.save(update_fields=["workshop_revealed", "join_open"])

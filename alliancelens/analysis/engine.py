@@ -61,6 +61,21 @@ def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     if unknown:
         raise AnswersError(f"unknown item(s) for {instrument.key}: {', '.join(unknown)}")
     scale = frame[frame["item"].isin(known)].copy()
+    twice = scale.duplicated(["round", "respondent", "item"])
+    if twice.any():
+        row = scale[twice].iloc[0]
+        raise AnswersError(
+            f"respondent {row['respondent']} answered item {row['item']} more than once "
+            f"in round {row['round']}"
+        )
+    groups = scale.drop_duplicates(["round", "respondent", "partner", "level"])
+    moved = groups.duplicated(["round", "respondent"])
+    if moved.any():
+        row = groups[moved].iloc[0]
+        raise AnswersError(
+            f"respondent {row['respondent']} appears under more than one partner or level "
+            f"in round {row['round']}"
+        )
     lo, hi = instrument.scale.min, instrument.scale.max
     bad = scale["value"].notna() & ~scale["value"].between(lo, hi)
     if bad.any():
@@ -120,6 +135,8 @@ def analyze(
     questions = empty_questions() if questions is None else questions
     _check(questions, QUESTION_COLUMNS, "questions")
     context = context or Context()
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise AnswersError(f"k must be a whole number of at least 1, not {k!r}")
     rounds = sorted(set(frame["round"]))
     if len(rounds) > 1:
         raise AnswersError(f"analyze() takes one round; found {rounds}: use analyze_rounds()")

@@ -19,20 +19,55 @@ class AnswersError(ValueError):
 
 
 def answers_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Build the scale answers table from mappings with the keys in COLUMNS."""
+    """Build the scale answers table from mappings with the keys in COLUMNS.
+
+    A missing respondent, partner, level or item, a round that is not a whole
+    number, or a value that is not a number (or missing) raises AnswersError
+    naming the row, counting from 1.
+    """
     frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
-    for column in ("respondent", "partner", "level", "item"):
-        frame[column] = frame[column].astype(str)
-    frame["round"] = frame["round"].astype("int64")
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
+    _texts(frame, ("respondent", "partner", "level", "item"))
+    frame["round"] = _whole_numbers(frame["round"], "round")
+    frame["value"] = _numbers(frame["value"], "value").astype("float64")
     return frame
 
 
-def questions_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))
-    for column in ("respondent", "partner", "level", "question", "text"):
+def _texts(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    for column in columns:
         frame[column] = frame[column].astype(str)
-    frame["round"] = frame["round"].astype("int64")
+        missing = frame[column].isna()
+        if missing.any():
+            raise AnswersError(f"row {int(missing.argmax()) + 1}: {column} is missing")
+
+
+def _numbers(column: pd.Series, name: str) -> pd.Series:
+    """The column as numbers; AnswersError naming the first row that is not one."""
+    try:
+        return pd.to_numeric(column, errors="raise")
+    except (ValueError, TypeError):
+        for number, value in enumerate(column, start=1):
+            try:
+                pd.to_numeric(pd.Series([value], dtype=object), errors="raise")
+            except (ValueError, TypeError):
+                raise AnswersError(f"row {number}: {name} {value!r} is not a number") from None
+        raise
+
+
+def _whole_numbers(column: pd.Series, name: str) -> pd.Series:
+    numbers = _numbers(column, name)
+    whole = numbers.notna() & (numbers % 1 == 0) & numbers.abs().le(2**53)
+    if not whole.all():
+        number = int(whole.argmin())
+        value = column.iloc[number : number + 1].tolist()[0]
+        raise AnswersError(f"row {number + 1}: {name} {value!r} is not a whole number")
+    return numbers.astype("int64")
+
+
+def questions_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The other answers table; AnswersError on bad rows as in answers_frame."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))
+    _texts(frame, ("respondent", "partner", "level", "question", "text"))
+    frame["round"] = _whole_numbers(frame["round"], "round")
     return frame
 
 

@@ -282,7 +282,12 @@ def _parse_scale(c: _Checker, value: Any) -> Scale:
     data = c.mapping(value, "scale")
     c.unknown_keys(data, {"min", "max", "dont_know", "labels", "dont_know_label"}, "scale")
     lo, hi = data.get("min"), data.get("max")
-    if not (isinstance(lo, int) and isinstance(hi, int)) or isinstance(lo, bool) or lo >= hi:
+    if (
+        not (isinstance(lo, int) and isinstance(hi, int))
+        or isinstance(lo, bool)
+        or isinstance(hi, bool)
+        or lo >= hi
+    ):
         c.fail("scale", f"min ({lo!r}) and max ({hi!r}) must be whole numbers with min < max")
         lo, hi = 1, 5
     dont_know = c.boolean(data.get("dont_know", False), "scale", "dont_know")
@@ -391,6 +396,26 @@ def _parse_questions(c: _Checker, value: Any, seen: set[str]) -> Iterator[Questi
         yield Question(id=qid, kind=kind, text=text, perspective=perspective)
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that reports an unreadable tagged value with its line.
+
+    PyYAML lets the conversion of values such as ``!!bool maybe`` or
+    ``!!timestamp 2024-13-01`` fail with a bare ValueError, KeyError,
+    IndexError or AttributeError; this turns those into an ordinary YAML
+    error.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, LookupError, AttributeError) as exc:
+            shown = repr(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} is not a valid {tag}", node.start_mark
+            ) from exc
+
+
 def load_instrument(path: str | Path) -> Instrument:
     """Read and validate one instrument file."""
     path = Path(path)
@@ -401,7 +426,9 @@ def load_instrument(path: str | Path) -> Instrument:
     except UnicodeDecodeError as exc:
         raise InstrumentError(str(path), [f"is not UTF-8 text: {exc.reason}"]) from exc
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader
+    except RecursionError as exc:
+        raise InstrumentError(str(path), ["file: not valid YAML (nested too deeply)"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, RestrictedError
@@ -10,18 +12,27 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..forms import AllianceForm, ImportForm, ParticipantForm, PartnerForm
+from ..forms import AllianceForm, EraseForm, ImportForm, ParticipantForm, PartnerForm
+from ..history import record
 from ..importers import participants_import
-from ..models import Alliance, Participant, Partner
+from ..models import Alliance, AuditEvent, Membership, Participant, Partner, Response
+from ..privacy import participant_data, participant_erase
 from ..services import alliance_create, invitations_sync
-from .common import alliance_for, user_of
+from .common import ANY_ROLE, access_for, alliance_for, user_of
 
 
 @login_required
 def alliance_list(request: HttpRequest) -> HttpResponse:
-    alliances = Alliance.objects.for_user(user_of(request)).annotate(
-        n_partners=Count("partners", distinct=True)
+    user = user_of(request)
+    alliances = list(
+        Alliance.objects.for_user(user).annotate(n_partners=Count("partners", distinct=True))
     )
+    roles = {m.alliance_id: m for m in Membership.objects.filter(user=user)}
+    for a in alliances:
+        m = roles.get(a.pk)
+        a.role_label = (  # type: ignore[attr-defined]
+            m.get_role_display() if m else _("Site administrator")
+        )
     return render(request, "alliances/alliance_list.html", {"alliances": alliances})
 
 
@@ -37,7 +48,8 @@ def alliance_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def alliance_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    alliance = alliance_for(request, slug)
+    access = access_for(request, slug, ANY_ROLE)
+    alliance = access.alliance
     partners = alliance.partners.annotate(n_participants=Count("participants"))
     rounds = alliance.rounds.annotate(
         n_submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False))
@@ -50,6 +62,10 @@ def alliance_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "partners": partners,
             "rounds": rounds,
             "n_participants": Participant.objects.filter(partner__alliance=alliance).count(),
+            "access": access,
+            "role_label": _("Site administrator")
+            if user_of(request).is_superuser
+            else Membership.Role(access.role).label,
         },
     )
 
@@ -154,25 +170,62 @@ def participant_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("alliances:participants", alliance.slug)
     return render(
         request,
-        "alliances/object_form.html",
-        {
-            "alliance": alliance,
-            "form": form,
-            "title": participant.name,
-            "object": participant,
-            "delete_url_name": "alliances:participant_delete",
-        },
+        "alliances/participant_form.html",
+        {"alliance": alliance, "form": form, "participant": participant},
     )
 
 
 @login_required
-@require_POST
-def participant_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def participant_erase_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     alliance = alliance_for(request, slug)
     participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    participant.delete()
-    messages.success(request, _("Participant deleted. Submitted answers stay, without a name."))
-    return redirect("alliances:participants", alliance.slug)
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        erased = participant_erase(
+            participant=participant, mode=form.cleaned_data["answers"], by=user_of(request)
+        )
+        if erased.mode == "delete":
+            text = _("The participant and %(n)d responses have been erased.")
+            n = erased.responses_deleted
+        else:
+            text = _("The participant has been erased; %(n)d responses stay as anonymous answers.")
+            n = erased.responses_kept
+        messages.success(request, text % {"n": n})
+        return redirect("alliances:participants", alliance.slug)
+    return render(
+        request,
+        "alliances/participant_erase.html",
+        {
+            "alliance": alliance,
+            "participant": participant,
+            "form": form,
+            "n_responses": Response.objects.filter(invitation__participant=participant).count(),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def participant_data_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Everything stored about one participant, as a JSON download."""
+    alliance = alliance_for(request, slug)
+    participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
+    data = participant_data(participant)
+    record(
+        alliance,
+        AuditEvent.Action.PARTICIPANT_EXPORTED,
+        user_of(request),
+        participant=participant.pk,
+        partner=participant.partner.name,
+    )
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="alliancelens-{alliance.slug}-participant-{participant.pk}.json"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -1,10 +1,44 @@
+"""Who may see what: every alliance page asks here first.
+
+A user without a role in the alliance gets 404 (never 403, which would
+confirm that the alliance exists). A member whose role does not allow the
+page gets 403. Site administrators act as facilitators everywhere.
+"""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..models import Alliance, Round
+from ..models import Alliance, Membership, Partner, Round
+
+Role = Membership.Role
+FACILITATOR_ONLY = frozenset({Role.FACILITATOR})
+ANY_ROLE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A user's view of one alliance."""
+
+    alliance: Alliance
+    role: str
+    partner: Partner | None = None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == Role.FACILITATOR
+
+    @property
+    def visible_partners(self) -> frozenset[str] | None:
+        """Partner groups this user may see: None means all of them."""
+        if self.is_facilitator:
+            return None
+        return frozenset({self.partner.name} if self.partner else ())
 
 
 def user_of(request: HttpRequest) -> User:
@@ -13,14 +47,38 @@ def user_of(request: HttpRequest) -> User:
     return user
 
 
+def access_for(
+    request: HttpRequest, slug: str, roles: frozenset[str] = FACILITATOR_ONLY
+) -> Access:
+    user = user_of(request)
+    alliance = get_object_or_404(Alliance, slug=slug)
+    if user.is_superuser:
+        access = Access(alliance, Role.FACILITATOR)
+    else:
+        membership = (
+            Membership.objects.select_related("partner")
+            .filter(user=user, alliance=alliance)
+            .first()
+        )
+        if membership is None:
+            raise Http404("no such alliance")
+        access = Access(alliance, membership.role, membership.partner)
+    if access.role not in roles:
+        raise PermissionDenied("your role in this alliance does not allow this page")
+    return access
+
+
 def alliance_for(request: HttpRequest, slug: str) -> Alliance:
-    """The alliance if the user manages it; 404 otherwise (never 403, which
-    would confirm that the alliance exists)."""
-    return get_object_or_404(Alliance.objects.for_user(user_of(request)), slug=slug)
+    """The alliance, for its facilitators (and site administrators) only."""
+    return access_for(request, slug).alliance
+
+
+def round_of(alliance: Alliance, number: int) -> Round:
+    rnd = get_object_or_404(Round, alliance=alliance, number=number)
+    rnd.alliance = alliance
+    return rnd
 
 
 def round_for(request: HttpRequest, slug: str, number: int) -> Round:
-    alliance = alliance_for(request, slug)
-    return get_object_or_404(
-        Round.objects.select_related("alliance"), alliance=alliance, number=number
-    )
+    """A round of an alliance the user facilitates."""
+    return round_of(alliance_for(request, slug), number)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from alliancelens.analysis import GroupSummary
 from alliancelens.analysis.engine import LEVELS
+from alliancelens.analysis.scope import restrict
 from alliancelens.instrument import FACETS, PERSPECTIVES, Instrument, localized
 
 from ..adapter import round_analyses, round_trends
@@ -24,7 +25,7 @@ from ..report import (
     render_report_html,
     render_report_pdf,
 )
-from .common import round_for
+from .common import ANY_ROLE, access_for, round_for, round_of
 
 
 def localized_label(instrument: Instrument, lang: str, index: int) -> str:
@@ -51,13 +52,16 @@ def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> lis
 
 @login_required
 def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    rnd = round_for(request, slug, number)
+    access = access_for(request, slug, ANY_ROLE)
+    rnd = round_of(access.alliance, number)
     history = round_analyses(rnd)
     result = history[-1]
+    lang = translation.get_language() or "nl"
+    if access.visible_partners is not None:
+        result = restrict(result, access.visible_partners, lang)
     # While a round is open, comparing the scores before and after one person
     # submits would reveal that person's answers: scores wait for the close.
     show_scores = rnd.is_past_closing()
-    lang = translation.get_language() or "nl"
     instrument = rnd.instrument
     partners = list(result.partners.values())
     levels = [result.levels[lvl] for lvl in LEVELS if lvl in result.levels]
@@ -77,8 +81,8 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "label": instrument.column_label(d.kind, d.id, lang),
             "perspective": localized(instrument.perspective(d.perspective).label, lang),
             "prompts": d.prompts.get(lang, []),
-            "high_mean": d.partner_means[d.high],
-            "low_mean": d.partner_means[d.low],
+            "high_mean": d.partner_means.get(d.high),
+            "low_mean": d.partner_means.get(d.low),
         }
         for d in result.divergence
         if d.flagged
@@ -148,6 +152,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 for ph in Phase
             ],
             "show_scores": show_scores,
+            "access": access,
             "scale_low": localized_label(instrument, lang, 0),
             "scale_high": localized_label(instrument, lang, -1),
             "scale": instrument.scale,
@@ -163,7 +168,8 @@ def report_download(
     """The round report (or dialogue guide) as PDF or HTML, in the language asked for."""
     if fmt not in ("pdf", "html"):
         raise Http404("unknown report format")
-    rnd = round_for(request, slug, number)
+    access = access_for(request, slug, ANY_ROLE)
+    rnd = round_of(access.alliance, number)
     if not rnd.is_past_closing():
         raise Http404("reports are made once the round has closed")
     lang = request.GET.get("lang") or translation.get_language() or "nl"
@@ -176,7 +182,7 @@ def report_download(
         ("guide", "pdf"): render_guide_pdf,
         ("guide", "html"): render_guide_html,
     }
-    content = renderers[(kind, fmt)](rnd, lang)
+    content = renderers[(kind, fmt)](rnd, lang, access.visible_partners)
     content_type = "application/pdf" if fmt == "pdf" else "text/html"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

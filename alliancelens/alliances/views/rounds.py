@@ -52,7 +52,7 @@ def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
     try:
-        round_open(round=rnd)
+        round_open(round=rnd, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -64,7 +64,7 @@ def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpRespons
 @require_POST
 def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    round_close(round=rnd)
+    round_close(round=rnd, by=request.user)
     messages.success(request, _("The round is closed; answers can no longer be changed."))
     return redirect(rnd)
 

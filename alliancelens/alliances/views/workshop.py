@@ -52,7 +52,7 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def reveal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    rnd = workshop_reveal(round=round_for(request, slug, number))
+    rnd = workshop_reveal(round=round_for(request, slug, number), by=request.user)
     return redirect("alliances:discuss", rnd.alliance.slug, rnd.number, 0)
 
 

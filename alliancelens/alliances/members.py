@@ -1,0 +1,151 @@
+"""Who has access to an alliance: facilitators, partner leads and observers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .history import record
+from .models import Alliance, AuditEvent, Membership, Partner
+
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Granted:
+    membership: Membership
+    new_user: bool
+    emailed: bool
+
+
+def _check_last_facilitator(membership: Membership) -> None:
+    if membership.role != Role.FACILITATOR:
+        return
+    # Lock the alliance so two facilitators cannot remove each other at once.
+    Alliance.objects.select_for_update().get(pk=membership.alliance_id)
+    others = membership.alliance.memberships.filter(role=Role.FACILITATOR).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise ValidationError(
+            _("%(user)s is the only facilitator; give someone else that role first.")
+            % {"user": membership.user.get_username()},
+            code="last_facilitator",
+        )
+
+
+def set_password_link(user: User, request: HttpRequest) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return request.build_absolute_uri(reverse("password_reset_confirm", args=[uid, token]))
+
+
+@transaction.atomic
+def member_grant(
+    *,
+    alliance: Alliance,
+    email: str,
+    name: str,
+    role: str,
+    partner: Partner | None,
+    by: User,
+    request: HttpRequest,
+) -> Granted:
+    """Give access; someone without an account gets one and an e-mail to set a password."""
+    if partner is not None and partner.alliance_id != alliance.pk:
+        raise ValidationError(_("That partner belongs to another alliance."), code="partner")
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    new_user = user is None
+    if user is None:
+        if User.objects.filter(username__iexact=email).exists():
+            raise ValidationError(_("An account with this name already exists."), code="taken")
+        user = User(username=email, email=email, first_name=name.strip()[:150])
+        user.set_unusable_password()
+        user.save()
+    if Membership.objects.filter(user=user, alliance=alliance).exists():
+        raise ValidationError(
+            _("%(email)s already has access to this alliance; change the role below.")
+            % {"email": email},
+            code="exists",
+        )
+    membership = Membership.objects.create(
+        user=user, alliance=alliance, role=role, partner=partner
+    )
+    record(
+        alliance,
+        AuditEvent.Action.MEMBER_ADDED,
+        by,
+        user=user.get_username(),
+        role=role,
+        partner=partner.name if partner else None,
+    )
+    emailed = False
+    if new_user:
+        context = {
+            "alliance": alliance,
+            "by": by.get_full_name() or by.get_username(),
+            "role": membership.get_role_display(),
+            "link": set_password_link(user, request),
+            "username": user.get_username(),
+        }
+        with translation.override(translation.get_language() or "nl"):
+            send_mail(
+                _("You have access to %(alliance)s in AllianceLens") % {"alliance": alliance},
+                render_to_string("registration/welcome_email.txt", context),
+                None,
+                [email],
+            )
+        emailed = True
+    return Granted(membership, new_user, emailed)
+
+
+@transaction.atomic
+def member_change(
+    *, membership: Membership, role: str, partner: Partner | None, by: User
+) -> Membership:
+    if partner is not None and partner.alliance_id != membership.alliance_id:
+        raise ValidationError(_("That partner belongs to another alliance."), code="partner")
+    if (role == Role.PARTNER_LEAD) != (partner is not None):
+        raise ValidationError(
+            _("A partner lead needs a partner organisation; other roles have none."),
+            code="partner",
+        )
+    if role != Role.FACILITATOR:
+        _check_last_facilitator(membership)
+    membership.role, membership.partner = role, partner
+    membership.save()
+    record(
+        membership.alliance,
+        AuditEvent.Action.MEMBER_CHANGED,
+        by,
+        user=membership.user.get_username(),
+        role=role,
+        partner=partner.name if partner else None,
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, by: User) -> None:
+    _check_last_facilitator(membership)
+    record(
+        membership.alliance,
+        AuditEvent.Action.MEMBER_REMOVED,
+        by,
+        user=membership.user.get_username(),
+        role=membership.role,
+    )
+    membership.delete()

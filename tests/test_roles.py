@@ -1,0 +1,281 @@
+"""What partner leads and observers see: the aggregates, and a lead's own partner
+(when it has at least k respondents) — never another partner's figures, names
+in divergences, or open answers. Giving and changing access; password e-mails."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client, override_settings
+
+from alliancelens.alliances.models import AuditEvent, Membership, Participant, Round
+from alliancelens.alliances.privacy import participant_erase
+from alliancelens.alliances.services import invitations_issue, round_close, round_create
+from alliancelens.alliances.services import round_open as open_
+from alliancelens.analysis.scope import restrict
+
+from .base import PASSWORD, AllianceTestCase, full_answers, results_table
+
+OTHERS = ("Woningcorporatie", "Zorg")
+
+
+def visible_text(html: bytes) -> str:
+    """The page as text, with every embedded chart (SVG data URI) decoded."""
+    text = html.decode()
+    for data in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text):
+        text += base64.b64decode(data).decode()
+    return text
+
+
+class ScopedResultsTests(AllianceTestCase):
+    lead: User
+    observer: User
+    round: Round
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.lead = User.objects.create_user("lena", password=PASSWORD)
+        cls.observer = User.objects.create_user("otto", password=PASSWORD)
+        Membership.objects.create(
+            user=cls.lead,
+            alliance=cls.alliance,
+            role="partner_lead",
+            partner=cls.partners["Gemeente"],
+        )
+        Membership.objects.create(user=cls.observer, alliance=cls.alliance, role="observer")
+        rnd = open_(round=round_create(alliance=cls.alliance, title="Een"))
+        links = invitations_issue(invitations=rnd.invitations.select_related("participant"))
+        client = Client()
+        # Gemeente answers 5 everywhere, the others 1: every statement diverges.
+        for link in links:
+            partner = link.invitation.participant.partner.name
+            value = "5" if partner == "Gemeente" else "1"
+            for p in ("ambition", "interests", "relationship", "organisation", "process"):
+                data = full_answers(p, value)
+                if p == "ambition":
+                    data["ambition_own_words"] = f"woorden-van-{partner}"
+                assert client.post(f"/r/{link.token}/p/{p}/", data).status_code == 302
+            assert client.post(f"/r/{link.token}/review/").status_code == 302
+        cls.round = round_close(round=rnd)
+
+    def results(self, user: User) -> bytes:
+        self.client.force_login(user)
+        self.client.cookies["django_language"] = "en"
+        page = self.client.get(f"/alliances/{self.alliance.slug}/rounds/1/results/")
+        assert page.status_code == 200
+        return page.content
+
+    def test_the_facilitator_sees_every_partner(self):
+        text = visible_text(self.results(self.facilitator))
+        for name in ("Gemeente", *OTHERS):
+            assert name in text
+        assert "woorden-van-Zorg" in text
+
+    def test_a_partner_lead_sees_the_alliance_and_their_own_partner_only(self):
+        html = self.results(self.lead)
+        text = visible_text(html)
+        table = results_table(html)
+        full = results_table(self.results(self.facilitator))
+        # Columns: overall, Gemeente, Woningcorporatie, Zorg, agreement.
+        for row, cells in full.items():
+            assert table[row] == cells[:2] + cells[4:], row
+        for name in OTHERS:
+            assert name not in text, name
+        assert "woorden-van-Gemeente" in text
+        assert "woorden-van-Zorg" not in text
+        # Divergences name the other side "another partner", without its mean.
+        assert re.search(r"<td>another partner\s*</td>", text)
+        assert not re.search(r"another partner\s*\d", text)
+
+    def test_an_observer_sees_the_alliance_as_a_whole(self):
+        html = self.results(self.observer)
+        text = visible_text(html)
+        for name in ("Gemeente", *OTHERS):
+            assert name not in text, name
+        assert "woorden-van" not in text
+        table = results_table(html)
+        full = results_table(self.results(self.facilitator))
+        for row, cells in full.items():
+            assert table[row] == cells[:1] + cells[4:], row
+        assert "Where partners see it differently" in text
+
+    def test_a_lead_whose_partner_is_below_k_sees_it_hidden(self):
+        for person in Participant.objects.filter(partner__name="Gemeente")[:2]:
+            participant_erase(participant=person, mode="delete", by=None)
+        html = self.results(self.lead)
+        table = results_table(html)
+        assert table["Ambition"][1] == "hidden"
+        assert "woorden-van-Gemeente" not in visible_text(html)
+
+    def test_reports_of_a_lead_leave_out_the_other_partners(self):
+        self.client.force_login(self.lead)
+        self.client.cookies["django_language"] = "en"
+        base = f"/alliances/{self.alliance.slug}/rounds/1"
+        for path in (f"{base}/report.html?lang=en", f"{base}/guide.html?lang=en"):
+            text = visible_text(self.client.get(path).content)
+            assert "Gemeente" in text
+            for name in OTHERS:
+                assert name not in text, (path, name)
+        from pypdf import PdfReader
+
+        pdf = self.client.get(f"{base}/report.pdf?lang=en").content
+        words = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert "Gemeente" in words
+        for name in OTHERS:
+            assert name not in words
+
+    def test_restrict_keeps_aggregates_and_drops_other_partners(self):
+        from alliancelens.alliances.adapter import round_analysis
+
+        full = round_analysis(self.round)
+        seen = restrict(full, {"Gemeente"}, "en")
+        assert set(seen.partners) == {"Gemeente"}
+        assert seen.perspectives == full.perspectives
+        assert seen.items == full.items
+        assert seen.partner_levels == {}
+        assert all(set(d.partner_means) <= {"Gemeente"} for d in seen.divergence)
+        assert all({d.high, d.low} == {"Gemeente", "another partner"} for d in seen.divergence)
+        flagged = [d for d in seen.divergence if d.flagged]
+        assert flagged and all(
+            "Zorg" not in q and "Woningcorporatie" not in q
+            for d in flagged
+            for lines in d.prompts.values()
+            for q in lines
+        )
+        assert any("een andere partner" in q for d in flagged for q in d.prompts["nl"])
+        assert [d.gap for d in seen.divergence] == [d.gap for d in full.divergence]
+        assert all(g.partner == "Gemeente" for g in seen.give_take)
+
+
+@override_settings(LANGUAGE_CODE="en")
+class MembersTests(AllianceTestCase):
+    def test_a_new_observer_gets_an_e_mail_to_set_a_password_and_can_log_in(self):
+        self.login()
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/access/",
+            {"email": "Funder@Example.org", "name": "Fenna", "role": "observer"},
+            follow=True,
+        )
+        self.assertContains(page, "received an e-mail to set a password")
+        (message,) = mail.outbox
+        assert message.to == ["funder@example.org"]
+        link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body)
+        assert link is not None
+        visitor = Client()
+        form = visitor.get(link.group(1), follow=True)
+        assert form.status_code == 200
+        done = visitor.post(
+            form.redirect_chain[-1][0],
+            {
+                "new_password1": "a new and long passphrase",
+                "new_password2": "a new and long passphrase",
+            },
+        )
+        assert done.status_code == 302
+        assert visitor.login(username="funder@example.org", password="a new and long passphrase")
+        listing = visitor.get("/alliances/")
+        self.assertContains(listing, self.alliance.name)
+        self.assertContains(listing, "Observer")
+        event = AuditEvent.objects.get(action="member_added")
+        assert event.actor == "fiona" and event.detail["role"] == "observer"
+
+    def test_an_existing_user_is_added_without_e_mail(self):
+        User.objects.create_user("piet", email="piet@example.org", password=PASSWORD)
+        self.login()
+        self.client.post(
+            f"/alliances/{self.alliance.slug}/access/",
+            {
+                "email": "piet@example.org",
+                "role": "partner_lead",
+                "partner": str(self.partners["Zorg"].pk),
+            },
+        )
+        membership = Membership.objects.get(user__username="piet")
+        assert membership.partner == self.partners["Zorg"]
+        assert mail.outbox == []
+
+    def test_a_lead_needs_a_partner_and_others_none(self):
+        self.login()
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/access/",
+            {"email": "x@example.org", "role": "partner_lead"},
+        )
+        assert page.status_code == 400
+        self.assertContains(page, "needs the partner organisation", status_code=400)
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/access/",
+            {"email": "x@example.org", "role": "observer", "partner": self.partners["Zorg"].pk},
+        )
+        assert page.status_code == 400
+        assert not User.objects.filter(email="x@example.org").exists()
+
+    def test_the_last_facilitator_cannot_leave_or_be_demoted(self):
+        self.login()
+        own = Membership.objects.get(user=self.facilitator, alliance=self.alliance)
+        base = f"/alliances/{self.alliance.slug}/access/{own.pk}"
+        page = self.client.post(f"{base}/withdraw/", follow=True)
+        self.assertContains(page, "the only facilitator")
+        page = self.client.post(f"{base}/", {"role": "observer"}, follow=True)
+        self.assertContains(page, "the only facilitator")
+        own.refresh_from_db()
+        assert own.role == "facilitator"
+        assert not AuditEvent.objects.filter(action__startswith="member").exists()
+
+    def test_withdrawing_access_is_recorded_and_takes_effect(self):
+        otto = User.objects.create_user("otto", password=PASSWORD)
+        m = Membership.objects.create(user=otto, alliance=self.alliance, role="observer")
+        self.login()
+        self.client.post(f"/alliances/{self.alliance.slug}/access/{m.pk}/withdraw/")
+        assert not Membership.objects.filter(pk=m.pk).exists()
+        assert AuditEvent.objects.get(action="member_removed").detail["user"] == "otto"
+        self.client.force_login(otto)
+        assert self.client.get(f"/alliances/{self.alliance.slug}/").status_code == 404
+        history = self.client.get(f"/alliances/{self.alliance.slug}/history/")
+        assert history.status_code == 404
+        self.login()
+        self.assertContains(
+            self.client.get(f"/alliances/{self.alliance.slug}/history/"), "Access withdrawn"
+        )
+
+
+@override_settings(LANGUAGE_CODE="en")
+class PasswordResetTests(AllianceTestCase):
+    def test_reset_by_e_mail_sets_a_new_password_once(self):
+        self.facilitator.email = "fiona@example.org"
+        self.facilitator.save()
+        client = Client()
+        page = client.post("/accounts/password-reset/", {"email": "FIONA@example.org"})
+        assert page.status_code == 302
+        (message,) = mail.outbox
+        path = re.search(r"http://testserver(/accounts/reset/\S+)", message.body).group(1)
+        assert "fiona" in message.body
+        form = client.get(path, follow=True)
+        url = form.redirect_chain[-1][0]
+        new = "another long passphrase 42"
+        assert client.post(url, {"new_password1": new, "new_password2": new}).status_code == 302
+        assert Client().login(username="fiona", password=new)
+        # The link works once.
+        again = Client().get(path, follow=True)
+        self.assertContains(again, "not valid")
+
+    def test_an_unknown_address_gets_the_same_answer_and_no_e_mail(self):
+        page = Client().post("/accounts/password-reset/", {"email": "nobody@example.org"})
+        assert page.status_code == 302 and page["Location"] == "/accounts/password-reset/sent/"
+        assert mail.outbox == []
+
+
+class HistoryTests(AllianceTestCase):
+    def test_opening_and_closing_a_round_are_recorded_with_who_did_it(self):
+        self.login()
+        rnd = round_create(alliance=self.alliance, title="R")
+        self.client.post(f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/open/")
+        self.client.post(f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/close/")
+        self.client.post(f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/close/")
+        events = list(AuditEvent.objects.order_by("pk").values_list("action", "actor"))
+        assert events == [("round_opened", "fiona"), ("round_closed", "fiona")]
+        assert Round.objects.get(pk=rnd.pk).state == "closed"
