@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop 
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DB_CONN_MAX_AGE=0 SECURE_SSL_REDIRECT=0
 
-.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,8 @@ clean:
 bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_analysis.py
 	DEBUG=1 $(BIN)/python scripts/bench_report.py
+
+# 200 respondents completing the scan at once against gunicorn on loopback;
+# SQLite by default, PostgreSQL when DATABASE_URL is set (docs/benchmarks.md).
+loadtest: setup
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core import mail
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliancelens.alliances.models import Alliance, Membership, Participant, Round
@@ -88,6 +88,7 @@ def url_names() -> set[str]:
     return names
 
 
+@override_settings(LANGUAGE_CODE="en")
 class PermissionMatrixTests(AllianceTestCase):
     other_alliance: Alliance
     stranger: User

@@ -1,0 +1,374 @@
+"""Back up one alliance to JSON and restore it, on this or another instance.
+
+The file holds everything of the alliance: settings, partners, participants,
+rounds, invitations (only the hashes of the links, so links keep working
+after a move), responses with their answers, who has access, and the
+history. Passwords are not in it: people restored onto a new instance set
+theirs with "Forgot your password?".
+
+Rows keep their ids from the source only inside the file; a restore gives
+them new ids and rewires every reference, so it never collides with what is
+already there. A restore is all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .history import Actor, record
+from .models import (
+    Alliance,
+    AuditEvent,
+    Invitation,
+    ItemAnswer,
+    Membership,
+    Participant,
+    Partner,
+    QuestionAnswer,
+    Response,
+    Round,
+)
+
+FORMAT = "alliancelens-alliance"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    model: type[models.Model]
+    scope: str  # the lookup from this model to its alliance
+    refs: dict[str, str]  # foreign key attname → the table it points into
+
+
+# In dependency order: a table refers only to tables above it.
+TABLES = (
+    Table("partners", Partner, "alliance", {}),
+    Table("participants", Participant, "partner__alliance", {"partner_id": "partners"}),
+    Table("rounds", Round, "alliance", {}),
+    Table(
+        "invitations",
+        Invitation,
+        "round__alliance",
+        {"round_id": "rounds", "participant_id": "participants"},
+    ),
+    Table(
+        "responses",
+        Response,
+        "round__alliance",
+        {"round_id": "rounds", "invitation_id": "invitations", "partner_id": "partners"},
+    ),
+    Table("item_answers", ItemAnswer, "response__round__alliance", {"response_id": "responses"}),
+    Table(
+        "question_answers",
+        QuestionAnswer,
+        "response__round__alliance",
+        {"response_id": "responses"},
+    ),
+    Table("events", AuditEvent, "alliance", {}),
+)
+BULK = {"item_answers", "question_answers", "events"}  # nothing refers to these rows
+
+
+def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """Every stored column but the id and the alliance (which the file is about)."""
+    return [
+        f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "alliance_id"
+    ]
+
+
+def _row(obj: models.Model) -> dict[str, Any]:
+    row = {"id": obj.pk}
+    for f in _columns(type(obj)):
+        row[f.attname] = f.value_from_object(obj)
+    return row
+
+
+def export_alliance(alliance: Alliance) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": timezone.now(),
+        "alliance": {f.attname: f.value_from_object(alliance) for f in _columns(Alliance)},
+    }
+    for table in TABLES:
+        rows = table.model._default_manager.filter(**{table.scope: alliance}).order_by("pk")
+        data[table.key] = [_row(obj) for obj in rows]
+    data["memberships"] = [
+        {
+            "username": m.user.get_username(),
+            "email": m.user.email,
+            "first_name": m.user.first_name,
+            "last_name": m.user.last_name,
+            "role": m.role,
+            "partner_id": m.partner_id,
+        }
+        for m in alliance.memberships.select_related("user").order_by("pk")
+    ]
+    return data
+
+
+def export_json(alliance: Alliance) -> str:
+    data = export_alliance(alliance)
+    return json.dumps(data, default=_plain, ensure_ascii=False, indent=1)
+
+
+def _plain(value: Any) -> Any:
+    """Times with their microseconds (Django's JSON encoder keeps milliseconds only)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return DjangoJSONEncoder().default(value)
+
+
+class BackupError(ValueError):
+    """The file cannot be restored; the message lists every problem with its place."""
+
+
+@dataclass
+class Restored:
+    alliance: Alliance
+    counts: dict[str, int] = field(default_factory=dict)
+    users_created: list[str] = field(default_factory=list)
+    links_dropped: int = 0
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise BackupError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError(f"not an AllianceLens alliance backup (format should be {FORMAT!r})")
+    if data.get("version") != VERSION:
+        raise BackupError(
+            f"backup version {data.get('version')!r} is not supported "
+            f"(this instance reads version {VERSION})"
+        )
+    problems = []
+    for key in ["alliance", "memberships", *(t.key for t in TABLES)]:
+        expected = dict if key == "alliance" else list
+        if not isinstance(data.get(key), expected):
+            problems.append(f"{key}: missing or not a {'mapping' if expected is dict else 'list'}")
+    if problems:
+        raise BackupError("\n".join(problems))
+    return data
+
+
+def _values(
+    model: type[models.Model], raw: Any, where: str, problems: list[str]
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: not a mapping")
+        return {}
+    out = {}
+    for f in _columns(model):
+        if f.attname not in raw:
+            if f.has_default() or f.null:
+                continue
+            problems.append(f"{where}.{f.attname}: missing")
+            continue
+        try:
+            out[f.attname] = f.to_python(raw[f.attname])
+        except ValidationError as exc:
+            problems.append(f"{where}.{f.attname}: {' '.join(exc.messages)}")
+    unknown = set(raw) - {f.attname for f in _columns(model)} - {"id"}
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    return out
+
+
+def import_alliance(text: str, *, slug: str | None = None, by: Actor = None) -> Restored:
+    """Restore an alliance from ``export_json`` output; BackupError says what is wrong."""
+    data = _parse(text)
+    problems: list[str] = []
+    fields = _values(Alliance, data["alliance"], "alliance", problems)
+    if slug:
+        fields["slug"] = slug
+    if problems:
+        raise BackupError("\n".join(problems))
+    if Alliance.objects.filter(slug=fields.get("slug")).exists():
+        raise BackupError(
+            f"alliance: an alliance with short name {fields.get('slug')!r} already exists here; "
+            "restore it under another one with --slug"
+        )
+    try:
+        with transaction.atomic():
+            restored = _restore(data, fields, problems, by)
+            if problems:
+                raise BackupError("\n".join(problems))
+    except IntegrityError as exc:
+        raise BackupError(f"the backup does not fit together: {exc}") from None
+    return restored
+
+
+def _restore(
+    data: dict[str, Any], fields: dict[str, Any], problems: list[str], by: Actor
+) -> Restored:
+    alliance = Alliance(**fields)
+    try:
+        alliance.full_clean()
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            problems.append(f"alliance.{name}: {' '.join(errors)}")
+        return Restored(alliance)
+    stamps = {f.attname: fields[f.attname] for f in _stamped(Alliance) if f.attname in fields}
+    alliance.save()
+    Alliance.objects.filter(pk=alliance.pk).update(**stamps)
+    restored = Restored(alliance)
+    ids: dict[str, dict[int, int]] = {}
+    for table in TABLES:
+        ids[table.key] = _restore_table(table, data[table.key], alliance, ids, problems, restored)
+        restored.counts[table.key] = len(data[table.key])
+        if problems:  # later tables would only repeat the missing references
+            return restored
+    _restore_memberships(data["memberships"], alliance, ids["partners"], problems, restored)
+    if not problems:
+        _check_analysable(alliance, problems)
+    record(
+        alliance,
+        AuditEvent.Action.ALLIANCE_IMPORTED,
+        by,
+        exported_at=data.get("exported_at"),
+        users_created=len(restored.users_created),
+        links_dropped=restored.links_dropped,
+    )
+    return restored
+
+
+def _stamped(model: type[models.Model]) -> list[models.DateTimeField[Any, Any]]:
+    """Columns Django fills in on save (auto_now, auto_now_add): restored afterwards."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+    ]
+
+
+def _restore_table(
+    table: Table,
+    rows: Iterable[Any],
+    alliance: Alliance,
+    ids: dict[str, dict[int, int]],
+    problems: list[str],
+    restored: Restored,
+) -> dict[int, int]:
+    new_ids: dict[int, int] = {}
+    bulk: list[models.Model] = []
+    stamped = _stamped(table.model)
+    for n, raw in enumerate(rows):
+        where = f"{table.key}[{n}]"
+        before = len(problems)
+        values = _values(table.model, raw, where, problems)
+        for attname, target in table.refs.items():
+            old = values.get(attname)
+            if old is None:
+                continue
+            if old not in ids[target]:
+                problems.append(f"{where}.{attname}: no {target[:-1]} with id {old} in the file")
+                continue
+            values[attname] = ids[target][old]
+        if len(problems) > before:
+            continue
+        if "alliance_id" in {f.attname for f in table.model._meta.concrete_fields}:
+            values["alliance_id"] = alliance.pk
+        code, token = values.get("join_code"), values.get("token_hash")
+        if table.model is Round and code and Round.objects.filter(join_code=code).exists():
+            values["join_code"], values["join_open"] = "", False  # codes must stay unique
+        if table.model is Invitation and token and Invitation.objects.filter(token_hash=token):
+            values["token_hash"] = None
+            restored.links_dropped += 1
+        obj = table.model(**values)
+        try:
+            obj.clean_fields()
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                problems.append(f"{where}.{name}: {' '.join(errors)}")
+            continue
+        if problems:
+            continue
+        if table.key in BULK:
+            bulk.append(obj)
+            continue
+        obj.save()
+        if stamped:
+            table.model._default_manager.filter(pk=obj.pk).update(
+                **{f.attname: values[f.attname] for f in stamped if f.attname in values}
+            )
+        if isinstance(raw, dict) and isinstance(raw.get("id"), int):
+            new_ids[raw["id"]] = obj.pk
+    if bulk and not problems:
+        table.model._default_manager.bulk_create(bulk, batch_size=2000)
+    return new_ids
+
+
+def _restore_memberships(
+    rows: list[Any],
+    alliance: Alliance,
+    partner_ids: dict[int, int],
+    problems: list[str],
+    restored: Restored,
+) -> None:
+    for n, raw in enumerate(rows):
+        where = f"memberships[{n}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("username"), str):
+            problems.append(f"{where}: needs a username")
+            continue
+        username, email = raw["username"], str(raw.get("email") or "")
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                email=email,
+                first_name=str(raw.get("first_name") or "")[:150],
+                last_name=str(raw.get("last_name") or "")[:150],
+            )
+            user.set_unusable_password()
+            user.save()
+            restored.users_created.append(username)
+        elif user.email.casefold() != email.casefold():
+            problems.append(
+                f"{where}: user {username!r} exists here with another e-mail address; "
+                "it may be someone else, so no access is given"
+            )
+            continue
+        partner = raw.get("partner_id")
+        if partner is not None and partner not in partner_ids:
+            problems.append(f"{where}.partner_id: no partner with id {partner} in the file")
+            continue
+        role = raw.get("role")
+        if role not in Membership.Role.values:
+            problems.append(f"{where}.role: {role!r} is not a role")
+            continue
+        if (role == Membership.Role.PARTNER_LEAD) != (partner is not None):
+            problems.append(f"{where}: a partner lead, and only a partner lead, has a partner")
+            continue
+        Membership.objects.create(
+            user=user,
+            alliance=alliance,
+            role=role,
+            partner_id=partner_ids[partner] if partner is not None else None,
+        )
+
+
+def _check_analysable(alliance: Alliance, problems: list[str]) -> None:
+    """Every restored round must analyse: answers on the scale, known statements."""
+    from alliancelens.analysis import AnswersError
+
+    from .adapter import round_analysis
+
+    for rnd in alliance.rounds.order_by("number"):
+        try:
+            round_analysis(rnd)
+        except (AnswersError, LookupError) as exc:
+            problems.append(f"round {rnd.number}: the answers cannot be analysed: {exc}")
