@@ -190,17 +190,22 @@ def response_save(
     inv = _locked_invitation(invitation)
     response = _response_for(inv)
     ItemAnswer.objects.filter(response=response, item_id__in=list(cleared)).delete()
-    for item_id, value in items.items():
-        ItemAnswer.objects.update_or_create(
-            response=response, item_id=item_id, defaults={"value": value}
-        )
-    for question_id, text in questions.items():
-        if text.strip():
-            QuestionAnswer.objects.update_or_create(
-                response=response, question_id=question_id, defaults={"value": text.strip()}
-            )
-        else:
-            QuestionAnswer.objects.filter(response=response, question_id=question_id).delete()
+    # One upsert per table instead of a query per answer.
+    ItemAnswer.objects.bulk_create(
+        [ItemAnswer(response=response, item_id=i, value=v) for i, v in items.items()],
+        update_conflicts=True,
+        unique_fields=["response", "item_id"],
+        update_fields=["value"],
+    )
+    given = {q: text.strip() for q, text in questions.items() if text.strip()}
+    QuestionAnswer.objects.bulk_create(
+        [QuestionAnswer(response=response, question_id=q, value=v) for q, v in given.items()],
+        update_conflicts=True,
+        unique_fields=["response", "question_id"],
+        update_fields=["value"],
+    )
+    emptied = [q for q in questions if q not in given]
+    QuestionAnswer.objects.filter(response=response, question_id__in=emptied).delete()
     response.last_step = step
     response.save(update_fields=["last_step", "updated_at"])
     return response
