@@ -141,3 +141,22 @@ def test_a_valid_copy_parses_and_extends_with_default_question_perspective():
     )
     instrument = parse_instrument(data)
     assert instrument.question("extra").perspective == "process"
+
+
+def test_a_key_written_twice_or_an_id_with_a_newline_is_refused(tmp_path):
+    from alliancelens.instrument import loader as _loader
+
+    source = _loader.DATA_DIR / "reflection-core" / "v1.yaml"
+    text = source.read_text(encoding="utf-8")
+    twice = tmp_path / "v1.yaml"
+    twice.write_text(
+        text.replace("\nversion: 1\n", "\nversion: 1\nversion: 1\n", 1), encoding="utf-8"
+    )
+    with pytest.raises(InstrumentError, match=r"line \d+, column 1: .*'version' appears twice"):
+        load_instrument(twice)
+    data = yaml.safe_load(text)
+    data["items"][0]["id"] = data["items"][0]["id"] + "\n"
+    newline = tmp_path / "v1.yaml"
+    newline.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InstrumentError, match="item"):
+        load_instrument(newline)

@@ -30,8 +30,8 @@ QUESTION_KINDS: tuple[str, ...] = ("phase", "open")
 REQUIRED_LANGUAGES: tuple[str, ...] = ("nl", "en")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_INSTRUMENT_ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_INSTRUMENT_ID_RE = re.compile(r"^[a-z][a-z0-9-]*\Z")
 _FILE_RE = re.compile(r"^v(\d+)\.yaml$")
 
 
@@ -402,8 +402,23 @@ class _SafeLoader(yaml.SafeLoader):
     PyYAML lets the conversion of values such as ``!!bool maybe`` or
     ``!!timestamp 2024-13-01`` fail with a bare ValueError, KeyError,
     IndexError or AttributeError; this turns those into an ordinary YAML
-    error.
+    error. A key written twice in one mapping is refused too (YAML would
+    silently keep the last one, so a translation could vanish unseen).
     """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith(":str"):
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key_node.value!r} appears twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
