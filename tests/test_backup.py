@@ -238,6 +238,30 @@ class BackupTests(DemoTestCase):
                 "alliance.anonymity_threshold:",
             ),
             (json.dumps(good), "'demo' already exists here"),
+            # Crafted values that reach past the field checks.
+            (
+                broken(lambda d: d["rounds"][0].update(created_at=5)),
+                "rounds[0].created_at: 5 is not a valid value",
+            ),
+            (broken(lambda d: d["events"][0].update(at=[7])), "events[0].at:"),
+            (
+                broken(lambda d: d["memberships"][0].update(partner_id=[1])),
+                "memberships[0].partner_id: no partner with id [1] in the file",
+            ),
+            (
+                broken(lambda d: d["memberships"][0].update(username="x" * 300)),
+                "memberships[0].username:",
+            ),
+            (
+                broken(
+                    lambda d: d["memberships"][0].update(username="new", email="not an address")
+                ),
+                "memberships[0].email:",
+            ),
+            (
+                broken(lambda d: d["partners"][0].update(name="Nul\x00teken")),
+                "partners[0].name: contains a NUL character",
+            ),
         ]
         before = fingerprint()
         for text, message in cases:
@@ -246,11 +270,28 @@ class BackupTests(DemoTestCase):
             assert message in str(caught.value), (message, str(caught.value))
             assert fingerprint() == before, message
 
+    def test_an_account_without_an_address_is_never_matched_by_name_alone(self):
+        data = json.loads(self.export())
+        data["alliance"]["slug"] = "other"
+        User.objects.create_user("oscar", password=PASSWORD)  # no e-mail address
+        data["memberships"].append({"username": "oscar", "email": "", "role": "facilitator"})
+        with pytest.raises(BackupError, match="user 'oscar' exists here with another or no"):
+            import_alliance(json.dumps(data))
+        assert not Membership.objects.filter(user__username="oscar").exists()
+
+    def test_an_inactive_account_comes_back_inactive(self):
+        User.objects.filter(username="lena").update(is_active=False)
+        text = self.export()
+        self.alliance.delete()
+        User.objects.filter(username="lena").delete()
+        import_alliance(text)
+        assert User.objects.get(username="lena").is_active is False
+
     def test_an_account_with_the_same_name_but_another_address_gets_no_access(self):
         text = self.export()
         self.alliance.delete()
         User.objects.filter(username="lena").update(email="someone-else@example.org")
-        with pytest.raises(BackupError, match="user 'lena' exists here with another e-mail"):
+        with pytest.raises(BackupError, match="user 'lena' exists here with another or no e-mail"):
             import_alliance(text)
         assert not Alliance.objects.filter(slug="demo").exists()
 

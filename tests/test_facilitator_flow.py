@@ -20,7 +20,11 @@ LINK_RE = re.compile(r"http://testserver/r/([A-Za-z0-9_-]{32,})/")
 @override_settings(SITE_URL="http://testserver")
 class SetUpAllianceTests(TestCase):
     def test_a_facilitator_sets_up_an_alliance_and_respondents_answer(self):
-        User.objects.create_user("fiona", password=PASSWORD)
+        from django.contrib.auth.models import Permission
+
+        fiona = User.objects.create_user("fiona", password=PASSWORD)
+        # The site administrator lets this account start alliances.
+        fiona.user_permissions.add(Permission.objects.get(codename="add_alliance"))
         # Log in through the real login form.
         page = self.client.post("/accounts/login/", {"username": "fiona", "password": PASSWORD})
         self.assertRedirects(page, "/alliances/")

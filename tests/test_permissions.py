@@ -146,7 +146,8 @@ class PermissionMatrixTests(AllianceTestCase):
         return [
             ("home", "get", "/", {}, everyone(302)),
             ("alliances:list", "get", "/alliances/", {}, logged_in(200)),
-            ("alliances:new", "get", "/alliances/new/", {}, logged_in(200)),
+            # Facilitators (here or elsewhere) and site administrators start alliances.
+            ("alliances:new", "get", "/alliances/new/", {}, _codes(302, 403, 200, 200, 403, 403)),
             ("alliances:detail", "get", f"{a}/", {}, any_member(200)),
             ("alliances:edit", "get", f"{a}/edit/", {}, facilitator_only(200)),
             (
@@ -214,10 +215,17 @@ class PermissionMatrixTests(AllianceTestCase):
             ),
             (
                 "alliances:participant_data",
-                "get",
-                f"{a}/participants/{person}/data.json",
+                "post",
+                f"{a}/participants/{person}/send-data/",
                 {},
-                facilitator_only(200),
+                facilitator_only(302),
+            ),
+            (
+                "alliances:participant_data",
+                "get",
+                f"{a}/participants/{person}/send-data/",
+                {},
+                _codes(302, 405, 405, 405, 405, 405),
             ),
             ("alliances:members", "get", f"{a}/access/", {}, facilitator_only(200)),
             (
@@ -295,6 +303,8 @@ class PermissionMatrixTests(AllianceTestCase):
             ("scan:review", "get", f"/r/{self.token}/review/", {}, everyone(200)),
             ("scan:thanks", "get", f"/r/{self.token}/thanks/", {}, everyone(302)),
             ("scan:intro", "get", "/r/not-a-real-token-at-all/intro/", {}, everyone(404)),
+            ("scan:my_data", "get", f"/r/{self.token}/my-data.json", {}, everyone(200)),
+            ("scan:my_data", "get", "/r/not-a-real-token-at-all/my-data.json", {}, everyone(404)),
             ("join", "get", f"/j/{self.join_code}/", {}, everyone(200)),
             ("login", "get", "/accounts/login/", {}, everyone(200)),
             ("logout", "post", "/accounts/logout/", {}, everyone(302)),
@@ -363,7 +373,6 @@ class PermissionMatrixTests(AllianceTestCase):
             f"{b}/partners/{partner}/",
             f"{b}/participants/{person}/",
             f"{b}/participants/{person}/erase/",
-            f"{b}/participants/{person}/data.json",
             f"{b}/rounds/1/",
             f"{b}/rounds/1/results/",
             f"{b}/rounds/1/export/csv/",
@@ -372,6 +381,7 @@ class PermissionMatrixTests(AllianceTestCase):
         before = fingerprint()
         for path, data in [
             (f"{b}/partners/{partner}/delete/", {}),
+            (f"{b}/participants/{person}/send-data/", {}),
             (f"{b}/participants/{person}/erase/", {"answers": "delete", "confirm": "on"}),
             (f"{b}/access/{member}/", {"role": "facilitator"}),
             (f"{b}/access/{member}/withdraw/", {}),
@@ -405,3 +415,24 @@ class PermissionMatrixTests(AllianceTestCase):
         assert first.state == Round.State.CLOSED and first.workshop_revealed
         assert first.responses.filter(submitted_at__isnull=False).count() == 12
         assert Participant.objects.filter(partner__alliance=self.alliance).count() == 12
+
+
+class AdminRulesTests(AllianceTestCase):
+    def test_a_lead_cannot_be_tied_to_a_partner_of_another_alliance_even_in_the_admin(self):
+        from django.core.exceptions import ValidationError
+
+        other = Alliance.objects.get(name="Elders").partners.create(name="Vreemd")
+        user = User.objects.create_user("lena")
+        membership = Membership(
+            user=user, alliance=self.alliance, role="partner_lead", partner=other
+        )
+        with self.assertRaises(ValidationError):
+            membership.full_clean()
+
+    def test_participants_are_not_deleted_in_the_admin_but_erased_in_the_app(self):
+        admin = User.objects.create_superuser("ada", password=PASSWORD)
+        self.client.force_login(admin)
+        person = self.participants[0]
+        page = self.client.get(f"/admin/alliances/participant/{person.pk}/delete/")
+        assert page.status_code == 403
+        assert Participant.objects.filter(pk=person.pk).exists()

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -31,6 +32,7 @@ from alliancelens.alliances.services import (
     round_create,
     round_open,
 )
+from alliancelens.alliances.workshop import join_link_set
 
 from .base import AllianceTestCase, answer_everything, full_answers
 
@@ -58,35 +60,68 @@ class ParticipantRightsTests(AllianceTestCase):
     def base(self) -> str:
         return f"/alliances/{self.alliance.slug}/participants/{self.person.pk}"
 
-    def test_the_data_export_holds_everything_about_the_person_and_is_logged(self):
-        self.login()
-        download = self.client.get(f"{self.base()}/data.json")
-        assert download.status_code == 200
-        assert download["Cache-Control"] == "private, no-store"
-        data = json.loads(download.content)
+    def assert_is_their_data(self, data: dict[str, Any]) -> None:
         assert data["participant"]["name"] == "Zorg persoon 1"
         assert data["participant"]["email"] == "zorg1@example.org"
         (entry,) = data["rounds"]
         answers = entry["response"]["scale_answers"]
         assert len(answers) == 45 and set(answers.values()) == {1}
         assert entry["response"]["other_answers"] == {"ambition_own_words": "mijn eigen woorden"}
-        assert "persoon 2" not in download.content.decode()
+        assert "persoon 2" not in json.dumps(data)
+
+    def test_the_facilitator_sends_the_data_to_the_person_without_seeing_it(self):
+        self.login()
+        page = self.client.post(f"{self.base()}/send-data/", follow=True)
+        self.assertContains(page, "has been e-mailed to zorg1@example.org")
+        self.assertNotContains(page, "mijn eigen woorden")
+        (message,) = mail.outbox
+        assert message.to == ["zorg1@example.org"]
+        ((name, content, kind),) = message.attachments
+        assert name == "alliancelens-my-data.json" and kind == "application/json"
+        self.assert_is_their_data(json.loads(content))
         event = AuditEvent.objects.get(action="participant_exported")
         assert event.actor == "fiona" and event.detail["participant"] == self.person.pk
+        # No address: nothing is sent, and the facilitator is told why.
+        Participant.objects.filter(pk=self.person.pk).update(email="")
+        page = self.client.post(f"{self.base()}/send-data/", follow=True)
+        self.assertContains(page, "No e-mail address is known for this person")
+        assert len(mail.outbox) == 1
 
-    def test_erasing_with_the_answers_removes_them_from_the_results(self):
+    def test_the_person_downloads_their_data_with_their_own_link_even_after_closing(self):
+        (link,) = invitations_issue(invitations=Invitation.objects.filter(participant=self.person))
+        assert self.round.state == Round.State.CLOSED
+        download = Client().get(f"/r/{link.token}/my-data.json")
+        assert download.status_code == 200
+        assert download["Cache-Control"] == "no-store"
+        assert download["Referrer-Policy"] == "no-referrer"
+        self.assert_is_their_data(json.loads(download.content))
+        assert AuditEvent.objects.get(action="participant_exported").actor == ""
+
+    def test_erasing_in_a_closed_round_keeps_the_answers_anonymously(self):
+        """Deleting them would change results already seen, and the difference
+        would show exactly what this person answered."""
         before = round_analysis(self.round)
         self.login()
         page = self.client.post(
             f"{self.base()}/erase/", {"answers": "delete", "confirm": "on"}, follow=True
         )
-        self.assertContains(page, "1 responses have been erased")
+        self.assertContains(page, "0 responses deleted, 1 kept as anonymous answers")
         assert not Participant.objects.filter(pk=self.person.pk).exists()
-        assert not QuestionAnswer.objects.filter(value="mijn eigen woorden").exists()
         after = round_analysis(self.round)
-        assert after.n_respondents == before.n_respondents - 1
-        assert after.partners["Zorg"].n == 3
+        assert after.perspectives == before.perspectives
         self.assert_logged_without_name("delete")
+
+    def test_erasing_with_the_answers_removes_them_from_an_open_round(self):
+        rnd = round_open(round=round_create(alliance=self.alliance, title="Twee"))
+        (link,) = invitations_issue(invitations=rnd.invitations.filter(participant=self.person))
+        answer_everything(Client(), link.token)
+        self.login()
+        page = self.client.post(
+            f"{self.base()}/erase/", {"answers": "delete", "confirm": "on"}, follow=True
+        )
+        self.assertContains(page, "1 responses deleted, 1 kept as anonymous answers")
+        assert not Response.objects.filter(round=rnd).exists()
+        assert Response.objects.filter(round=self.round).count() == 12
 
     def test_erasing_but_keeping_the_answers_leaves_no_link_and_the_same_results(self):
         before = round_analysis(self.round)
@@ -171,7 +206,7 @@ class RetentionTests(AllianceTestCase):
 
         dry = io.StringIO()
         call_command("purge", "--dry-run", stdout=dry)
-        assert "would delete 6 responses, 6 invitations, 3 participants" in dry.getvalue()
+        assert "rounds 1: would delete 6 responses and 6 invitation links" in dry.getvalue()
         assert Response.objects.filter(round=old).count() == 6
 
         out = io.StringIO()
@@ -181,8 +216,8 @@ class RetentionTests(AllianceTestCase):
         assert old.purged_at is not None
         assert not Response.objects.filter(round=old).exists()
         assert not Invitation.objects.filter(round=old).exists()
-        assert not Participant.objects.filter(pk__in=[p.pk for p in only_old]).exists()
-        assert Participant.objects.filter(pk__in=[p.pk for p in both]).count() == 3
+        # The roster stays: it is the list for the next round.
+        assert Participant.objects.filter(pk__in=[p.pk for p in only_old + both]).count() == 6
         assert Response.objects.filter(round=recent).count() == 6
         assert Response.objects.filter(round=current).count() == 3
         event = AuditEvent.objects.get(action="retention_purged")
@@ -195,6 +230,27 @@ class RetentionTests(AllianceTestCase):
         self.login()
         page = self.client.get(f"/alliances/{self.alliance.slug}/rounds/1/results/")
         self.assertContains(page, "retention period")
+
+    def test_a_round_left_open_past_its_closing_is_closed_and_purged(self):
+        self.alliance.retention_months = 1
+        self.alliance.save()
+        rnd = self.make_round("Vergeten", None, self.participants[:3])
+        Round.objects.filter(pk=rnd.pk).update(closes_at=timezone.now() - timedelta(days=60))
+        join_link_set(round=rnd, open=True)
+        call_command("purge", stdout=io.StringIO())
+        rnd.refresh_from_db()
+        assert rnd.state == Round.State.CLOSED and rnd.purged_at is not None
+        assert not rnd.join_open
+        assert not rnd.responses.exists() and not rnd.invitations.exists()
+        # A closed round cannot get a later closing moment again.
+        self.login()
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/",
+            {"title": rnd.title, "closes_at": "2099-01-01T00:00"},
+        )
+        self.assertContains(page, "can no longer change")
+        rnd.refresh_from_db()
+        assert rnd.closes_at is not None and rnd.closes_at < timezone.now()
 
     def test_without_a_period_nothing_is_purged(self):
         self.make_round("Oud", 4000, self.participants[:3])

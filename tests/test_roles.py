@@ -12,8 +12,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client, override_settings
 
-from alliancelens.alliances.models import AuditEvent, Membership, Participant, Round
-from alliancelens.alliances.privacy import participant_erase
+from alliancelens.alliances.models import AuditEvent, Membership, Participant, Response, Round
 from alliancelens.alliances.services import invitations_issue, round_close, round_create
 from alliancelens.alliances.services import round_open as open_
 from alliancelens.analysis.scope import restrict
@@ -86,11 +85,21 @@ class ScopedResultsTests(AllianceTestCase):
             assert table[row] == cells[:2] + cells[4:], row
         for name in OTHERS:
             assert name not in text, name
-        assert "woorden-van-Gemeente" in text
-        assert "woorden-van-Zorg" not in text
-        # Divergences name the other side "another partner", without its mean.
-        assert re.search(r"<td>another partner\s*</td>", text)
-        assert not re.search(r"another partner\s*\d", text)
+        # Open answers are for the facilitator only (a lead may manage the writers).
+        assert "woorden-van" not in text
+        # Divergences name the other side "another partner", without its mean,
+        # and hide the gap (own mean ± gap would give the other's mean).
+        rows = re.findall(
+            r"<tr>\s*<th scope=\"row\">.*?</tr>",
+            text.split('divergence-table">')[1].split("</table>")[0],
+            re.S,
+        )
+        assert rows
+        for row in rows:
+            cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+            assert "another partner" in " ".join(cells)
+            assert not re.search(r"another partner\s*\d", " ".join(cells))
+            assert cells[2] == "<strong>≥ 1</strong>" and cells[3] == "—", cells
 
     def test_an_observer_sees_the_alliance_as_a_whole(self):
         html = self.results(self.observer)
@@ -105,12 +114,22 @@ class ScopedResultsTests(AllianceTestCase):
         assert "Where partners see it differently" in text
 
     def test_a_lead_whose_partner_is_below_k_sees_it_hidden(self):
-        for person in Participant.objects.filter(partner__name="Gemeente")[:2]:
-            participant_erase(participant=person, mode="delete", by=None)
+        Response.objects.filter(
+            invitation__participant__in=Participant.objects.filter(partner__name="Gemeente")[:2]
+        ).delete()
         html = self.results(self.lead)
         table = results_table(html)
         assert table["Ambition"][1] == "hidden"
-        assert "woorden-van-Gemeente" not in visible_text(html)
+
+    def test_with_one_other_partner_a_lead_sees_only_the_whole(self):
+        """The whole minus their own group would be the other partner's figures."""
+        Response.objects.filter(invitation__participant__partner__name="Zorg").delete()
+        html = self.results(self.lead)
+        text = visible_text(html)
+        table = results_table(html)
+        assert len(table["Ambition"]) == 2  # overall and agreement: no partner column
+        assert "Woningcorporatie" not in text
+        assert "fewer than two other partners answered" in text
 
     def test_reports_of_a_lead_leave_out_the_other_partners(self):
         self.client.force_login(self.lead)
@@ -139,6 +158,13 @@ class ScopedResultsTests(AllianceTestCase):
         assert seen.items == full.items
         assert seen.partner_levels == {}
         assert all(set(d.partner_means) <= {"Gemeente"} for d in seen.divergence)
+        assert all(d.gap is None and d.icc1 is None for d in seen.divergence)
+        assert all(
+            not w.startswith(("divergence.", "disagreement.", "give_take."))
+            for a in seen.advice
+            for w in a.why
+        )
+        assert any(w.startswith("divergence.") for a in full.advice for w in a.why)
         assert all({d.high, d.low} == {"Gemeente", "another partner"} for d in seen.divergence)
         flagged = [d for d in seen.divergence if d.flagged]
         assert flagged and all(
@@ -148,7 +174,7 @@ class ScopedResultsTests(AllianceTestCase):
             for q in lines
         )
         assert any("een andere partner" in q for d in flagged for q in d.prompts["nl"])
-        assert [d.gap for d in seen.divergence] == [d.gap for d in full.divergence]
+        assert [d.id for d in seen.divergence] == [d.id for d in full.divergence]
         assert all(g.partner == "Gemeente" for g in seen.give_take)
 
 
@@ -161,7 +187,7 @@ class MembersTests(AllianceTestCase):
             {"email": "Funder@Example.org", "name": "Fenna", "role": "observer"},
             follow=True,
         )
-        self.assertContains(page, "received an e-mail to set a password")
+        self.assertContains(page, "funder@example.org has been sent an e-mail about it")
         (message,) = mail.outbox
         assert message.to == ["funder@example.org"]
         link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body)
@@ -184,20 +210,28 @@ class MembersTests(AllianceTestCase):
         event = AuditEvent.objects.get(action="member_added")
         assert event.actor == "fiona" and event.detail["role"] == "observer"
 
-    def test_an_existing_user_is_added_without_e_mail(self):
-        User.objects.create_user("piet", email="piet@example.org", password=PASSWORD)
+    def test_an_existing_user_gets_the_same_answer_and_an_e_mail_without_a_link(self):
+        """The page must not tell whether an address already has an account."""
+        User.objects.create_user(
+            "piet", email="piet@example.org", password=PASSWORD, first_name="Piet Geheim"
+        )
         self.login()
-        self.client.post(
+        page = self.client.post(
             f"/alliances/{self.alliance.slug}/access/",
             {
                 "email": "piet@example.org",
                 "role": "partner_lead",
                 "partner": str(self.partners["Zorg"].pk),
             },
+            follow=True,
         )
+        self.assertContains(page, "piet@example.org has been sent an e-mail about it")
+        self.assertNotContains(page, "Piet Geheim")
         membership = Membership.objects.get(user__username="piet")
         assert membership.partner == self.partners["Zorg"]
-        assert mail.outbox == []
+        (message,) = mail.outbox
+        assert "/accounts/reset/" not in message.body
+        assert "Log in with your existing password" in message.body
 
     def test_a_lead_needs_a_partner_and_others_none(self):
         self.login()

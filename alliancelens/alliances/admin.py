@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Alliance, Membership, Participant, Partner, Round
 
@@ -23,6 +24,11 @@ class AllianceAdmin(admin.ModelAdmin):
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["name", "partner", "level", "language"]
     list_filter = ["partner__alliance", "level"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Participant | None = None) -> bool:
+        # Erasing goes through the participant's page in the app, which
+        # records the choice for the answers and blurs their times.
+        return False
 
 
 @admin.register(Round)

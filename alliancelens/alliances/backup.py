@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from .history import Actor, record
@@ -110,8 +110,10 @@ def export_alliance(alliance: Alliance) -> dict[str, Any]:
             "email": m.user.email,
             "first_name": m.user.first_name,
             "last_name": m.user.last_name,
+            "is_active": m.user.is_active,
             "role": m.role,
             "partner_id": m.partner_id,
+            "created_at": m.created_at,
         }
         for m in alliance.memberships.select_related("user").order_by("pk")
     ]
@@ -178,10 +180,15 @@ def _values(
                 continue
             problems.append(f"{where}.{f.attname}: missing")
             continue
+        if isinstance(raw[f.attname], str) and "\x00" in raw[f.attname]:
+            problems.append(f"{where}.{f.attname}: contains a NUL character")
+            continue
         try:
             out[f.attname] = f.to_python(raw[f.attname])
         except ValidationError as exc:
             problems.append(f"{where}.{f.attname}: {' '.join(exc.messages)}")
+        except (TypeError, ValueError, OverflowError):
+            problems.append(f"{where}.{f.attname}: {raw[f.attname]!r} is not a valid value")
     unknown = set(raw) - {f.attname for f in _columns(model)} - {"id"}
     if unknown:
         problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -207,8 +214,12 @@ def import_alliance(text: str, *, slug: str | None = None, by: Actor = None) -> 
             restored = _restore(data, fields, problems, by)
             if problems:
                 raise BackupError("\n".join(problems))
-    except IntegrityError as exc:
-        raise BackupError(f"the backup does not fit together: {exc}") from None
+    except BackupError:
+        raise
+    except (DatabaseError, ValueError, TypeError) as exc:
+        # The database refused a value the checks above let through (a
+        # constraint, a NUL character, a number out of range).
+        raise BackupError(f"the database refused the backup: {exc}") from None
     return restored
 
 
@@ -324,27 +335,22 @@ def _restore_memberships(
         if not isinstance(raw, dict) or not isinstance(raw.get("username"), str):
             problems.append(f"{where}: needs a username")
             continue
-        username, email = raw["username"], str(raw.get("email") or "")
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(
-                username=username,
-                email=email,
-                first_name=str(raw.get("first_name") or "")[:150],
-                last_name=str(raw.get("last_name") or "")[:150],
-            )
-            user.set_unusable_password()
-            user.save()
-            restored.users_created.append(username)
-        elif user.email.casefold() != email.casefold():
-            problems.append(
-                f"{where}: user {username!r} exists here with another e-mail address; "
-                "it may be someone else, so no access is given"
-            )
+        account = User(
+            username=raw["username"],
+            email=str(raw.get("email") or ""),
+            first_name=str(raw.get("first_name") or ""),
+            last_name=str(raw.get("last_name") or ""),
+            is_active=raw.get("is_active", True) is not False,
+        )
+        try:
+            account.clean_fields(exclude=["password"])
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                problems.append(f"{where}.{name}: {' '.join(errors)}")
             continue
         partner = raw.get("partner_id")
-        if partner is not None and partner not in partner_ids:
-            problems.append(f"{where}.partner_id: no partner with id {partner} in the file")
+        if partner is not None and (type(partner) is not int or partner not in partner_ids):
+            problems.append(f"{where}.partner_id: no partner with id {partner!r} in the file")
             continue
         role = raw.get("role")
         if role not in Membership.Role.values:
@@ -353,12 +359,31 @@ def _restore_memberships(
         if (role == Membership.Role.PARTNER_LEAD) != (partner is not None):
             problems.append(f"{where}: a partner lead, and only a partner lead, has a partner")
             continue
-        Membership.objects.create(
+        user = User.objects.filter(username=account.username).first()
+        if user is None:
+            account.set_unusable_password()
+            account.save()
+            user = account
+            restored.users_created.append(user.username)
+        elif not account.email or user.email.casefold() != account.email.casefold():
+            problems.append(
+                f"{where}: user {account.username!r} exists here with another or no e-mail "
+                "address; it may be someone else, so no access is given"
+            )
+            continue
+        membership = Membership.objects.create(
             user=user,
             alliance=alliance,
             role=role,
             partner_id=partner_ids[partner] if partner is not None else None,
         )
+        try:
+            created = Membership._meta.get_field("created_at").to_python(raw.get("created_at"))
+        except (ValidationError, TypeError, ValueError):
+            problems.append(f"{where}.created_at: {raw.get('created_at')!r} is not a valid value")
+            continue
+        if created:
+            Membership.objects.filter(pk=membership.pk).update(created_at=created)
 
 
 def _check_analysable(alliance: Alliance, problems: list[str]) -> None:

@@ -63,6 +63,20 @@ class RoundForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         opens, closes = data.get("opens_at"), data.get("closes_at")
+        if (
+            self.instance.pk
+            and self.instance.is_past_closing()
+            and closes != self.instance.closes_at
+        ):
+            # Results may have been seen: answers given after that would
+            # show in the difference, so a closed round stays closed.
+            self.add_error(
+                "closes_at",
+                forms.ValidationError(
+                    _("This round has closed; its closing moment can no longer change."),
+                    code="closed",
+                ),
+            )
         if opens and closes and closes <= opens:
             self.add_error(
                 "closes_at",
@@ -173,12 +187,15 @@ class EraseForm(forms.Form):
     ANSWERS = [
         (
             "delete",
-            _("Delete the person and all their answers (the results of closed rounds change)"),
+            _(
+                "Delete the person and their answers in rounds that are still open; answers "
+                "in closed rounds stay, without any link to the person"
+            ),
         ),
         (
             "anonymise",
             _(
-                "Delete the person but keep their answers without any link to them "
+                "Delete the person but keep all their answers without any link to them "
                 "(the results stay as they are)"
             ),
         ),

@@ -27,7 +27,6 @@ Role = Membership.Role
 class Granted:
     membership: Membership
     new_user: bool
-    emailed: bool
 
 
 def _check_last_facilitator(membership: Membership) -> None:
@@ -63,16 +62,15 @@ def member_grant(
     by: User,
     request: HttpRequest,
 ) -> Granted:
-    """Give access; someone without an account gets one and an e-mail to set a password."""
+    """Give access and tell the person by e-mail; someone without an account gets
+    one, with a link to set a password."""
     if partner is not None and partner.alliance_id != alliance.pk:
         raise ValidationError(_("That partner belongs to another alliance."), code="partner")
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     new_user = user is None
     if user is None:
-        if User.objects.filter(username__iexact=email).exists():
-            raise ValidationError(_("An account with this name already exists."), code="taken")
-        user = User(username=email, email=email, first_name=name.strip()[:150])
+        user = User(username=_free_username(email), email=email, first_name=name.strip()[:150])
         user.set_unusable_password()
         user.save()
     if Membership.objects.filter(user=user, alliance=alliance).exists():
@@ -92,24 +90,33 @@ def member_grant(
         role=role,
         partner=partner.name if partner else None,
     )
-    emailed = False
-    if new_user:
-        context = {
-            "alliance": alliance,
-            "by": by.get_full_name() or by.get_username(),
-            "role": membership.get_role_display(),
-            "link": set_password_link(user, request),
-            "username": user.get_username(),
-        }
-        with translation.override(translation.get_language() or "nl"):
-            send_mail(
-                _("You have access to %(alliance)s in AllianceLens") % {"alliance": alliance},
-                render_to_string("registration/welcome_email.txt", context),
-                None,
-                [email],
-            )
-        emailed = True
-    return Granted(membership, new_user, emailed)
+    # Everyone gets an e-mail, new or not: the page then says the same in both
+    # cases, so it cannot be used to find out who has an account here.
+    context = {
+        "alliance": alliance,
+        "by": by.get_full_name() or by.get_username(),
+        "role": membership.get_role_display(),
+        "username": user.get_username(),
+        "link": set_password_link(user, request) if new_user else "",
+        "login": request.build_absolute_uri(reverse("login")),
+    }
+    with translation.override(translation.get_language() or "nl"):
+        send_mail(
+            _("You have access to %(alliance)s in AllianceLens") % {"alliance": alliance},
+            render_to_string("registration/welcome_email.txt", context),
+            None,
+            [email],
+        )
+    return Granted(membership, new_user)
+
+
+def _free_username(email: str) -> str:
+    """The e-mail address, or with a number added when that name is taken."""
+    candidate, n = email[:150], 2
+    while User.objects.filter(username__iexact=candidate).exists():
+        suffix = f"-{n}"
+        candidate, n = email[: 150 - len(suffix)] + suffix, n + 1
+    return candidate
 
 
 @transaction.atomic

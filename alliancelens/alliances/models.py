@@ -134,8 +134,7 @@ class Alliance(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(240)],
         help_text=_(
             "Answers and invitation links of a round are deleted this many months after "
-            "it closes, and so are the people who took part only in that round. Empty: "
-            "kept until you delete them."
+            "it closes. Empty: kept until you delete them."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -207,6 +206,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.alliance} ({self.role})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        partner = self.partner if self.partner_id is not None else None
+        if partner is not None and partner.alliance_id != self.alliance_id:
+            raise ValidationError(
+                {"partner": _("This partner belongs to another alliance.")}, code="partner"
+            )
 
 
 class Partner(models.Model):

@@ -8,13 +8,18 @@ that no longer links to anybody.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .history import Actor, record
 from .models import Alliance, AuditEvent, Invitation, Participant, Response, Round
@@ -69,6 +74,46 @@ def participant_data(participant: Participant) -> dict[str, Any]:
     }
 
 
+def participant_data_json(participant: Participant) -> str:
+    return json.dumps(participant_data(participant), ensure_ascii=False, indent=2)
+
+
+def participant_data_send(*, participant: Participant, by: Actor) -> None:
+    """E-mail everything stored about a participant to their own address.
+
+    The facilitator starts this but never sees the file: it holds the
+    person's answers next to their name, which nobody in the alliance may see.
+    """
+    if not participant.email:
+        raise ValidationError(
+            _(
+                "No e-mail address is known for this person. They can download their data "
+                "themselves with the link on the pages of their invitation."
+            ),
+            code="no_email",
+        )
+    with translation.override(participant.language):
+        message = EmailMessage(
+            _("What AllianceLens stores about you"),
+            render_to_string(
+                "alliances/participant_data_email.txt",
+                {"participant": participant, "alliance": participant.partner.alliance},
+            ),
+            to=[participant.email],
+        )
+    message.attach(
+        "alliancelens-my-data.json", participant_data_json(participant), "application/json"
+    )
+    message.send()
+    record(
+        participant.partner.alliance,
+        AuditEvent.Action.PARTICIPANT_EXPORTED,
+        by,
+        participant=participant.pk,
+        to="the participant's e-mail address",
+    )
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -83,44 +128,64 @@ class Erased:
 @transaction.atomic
 def participant_erase(*, participant: Participant, mode: str, by: Actor) -> Erased:
     """Erase a participant: their answers go too (``delete``) or stay, unlinked
-    (``anonymise``). The choice is recorded in the alliance's history."""
+    (``anonymise``). The choice is recorded in the alliance's history.
+
+    Answers in a round whose results may already have been seen (past its
+    closing) are always kept anonymously: removing them would change those
+    results, and the difference would show exactly what this person answered.
+    Anonymous data is no longer personal data, so the erasure is complete.
+    """
     if mode not in ERASE_MODES:
         raise ValueError(f"mode must be one of {', '.join(ERASE_MODES)}, not {mode!r}")
     alliance = participant.partner.alliance
-    responses = Response.objects.filter(invitation__participant=participant)
-    n = responses.count()
-    if mode == "delete":
-        responses.delete()
-    else:
+    responses = list(
+        Response.objects.select_for_update()
+        .select_related("round")
+        .filter(invitation__participant=participant)
+    )
+    deleted = kept = 0
+    for response in responses:
+        if mode == "delete" and not response.round.is_past_closing():
+            response.delete()
+            deleted += 1
+            continue
         # Unlink, and blur the moments of starting and submitting to the day,
         # so they cannot be matched against an e-mail log.
-        for response in responses.select_for_update():
-            day = response.submitted_at or response.started_at
-            day = day.replace(hour=0, minute=0, second=0, microsecond=0)
-            response.invitation = None
-            response.started_at = day
-            if response.submitted_at is not None:
-                response.submitted_at = day
-            response.last_step = ""
-            response.save(
-                update_fields=[
-                    "invitation",
-                    "started_at",
-                    "submitted_at",
-                    "last_step",
-                    "updated_at",
-                ]
-            )
+        day = (response.submitted_at or response.started_at).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        response.invitation = None
+        response.started_at = day
+        if response.submitted_at is not None:
+            response.submitted_at = day
+        response.last_step = ""
+        response.save(
+            update_fields=["invitation", "started_at", "submitted_at", "last_step", "updated_at"]
+        )
+        kept += 1
+    _forget_admin_log(participant)
     participant.delete()
     record(
         alliance,
         AuditEvent.Action.PARTICIPANT_ERASED,
         by,
         answers=mode,
-        responses=n,
+        responses_deleted=deleted,
+        responses_kept_anonymously=kept,
         partner=participant.partner.name,
     )
-    return Erased(mode, n if mode == "delete" else 0, n if mode == "anonymise" else 0)
+    return Erased(mode, deleted, kept)
+
+
+def _forget_admin_log(participant: Participant) -> None:
+    """The Django admin's log names the object it changed: remove those lines."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Participant),
+        object_id=str(participant.pk),
+    ).delete()
 
 
 @dataclass(frozen=True)
@@ -129,16 +194,17 @@ class Purged:
     rounds: list[int]
     responses: int
     invitations: int
-    participants: int
 
 
 def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> list[Purged]:
     """Delete what the retention period of each alliance says must go.
 
-    For every round that closed more than the period ago: its responses (with
-    their answers) and its invitations, and the participants who were in those
-    rounds and in no other. The round itself stays, marked as purged, so the
-    alliance's history still shows it. Run daily from cron: `alliancelens purge`.
+    For every round that closed more than the period ago (a round still open
+    after its closing moment is closed first): its responses with their
+    answers, and its invitation links. The round itself stays, marked as
+    purged, so the alliance's history still shows it. The participant list
+    stays: it is the roster for the next round, kept by the facilitator, who
+    erases people on their page. Run daily from cron: `alliancelens purge`.
     """
     now = now or timezone.now()
     out = []
@@ -149,6 +215,7 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
             rounds = list(
                 Round.objects.select_for_update()
                 .filter(alliance=alliance, purged_at__isnull=True)
+                .exclude(state=Round.State.DRAFT)
                 .filter(
                     Q(state=Round.State.CLOSED, closed_at__lt=cutoff) | Q(closes_at__lt=cutoff)
                 )
@@ -157,32 +224,22 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
             ids = [r.pk for r in rounds]
             responses = Response.objects.filter(round__in=ids)
             invitations = Invitation.objects.filter(round__in=ids)
-            # People who were only in the purged rounds.
-            stale = Participant.objects.filter(
-                pk__in=list(
-                    Participant.objects.filter(invitations__round__in=ids)
-                    .exclude(invitations__round__in=alliance.rounds.exclude(pk__in=ids))
-                    .values_list("pk", flat=True)
-                    .distinct()
-                )
-            )
             purged = Purged(
-                alliance.slug,
-                [r.number for r in rounds],
-                responses.count(),
-                invitations.count(),
-                stale.count(),
+                alliance.slug, [r.number for r in rounds], responses.count(), invitations.count()
             )
-            if not (purged.rounds or purged.participants):
+            if not purged.rounds:
                 continue
             out.append(purged)
             if dry_run:
-                transaction.set_rollback(True)
                 continue
             responses.delete()
             invitations.delete()
-            stale.delete()
-            Round.objects.filter(pk__in=ids).update(purged_at=now)
+            for rnd in rounds:
+                if rnd.state != Round.State.CLOSED:
+                    rnd.state, rnd.closed_at = Round.State.CLOSED, rnd.closes_at
+                rnd.purged_at = now
+                rnd.join_open = False
+                rnd.save(update_fields=["state", "closed_at", "purged_at", "join_open"])
             record(
                 alliance,
                 AuditEvent.Action.RETENTION_PURGED,
@@ -190,7 +247,6 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
                 rounds=purged.rounds,
                 responses=purged.responses,
                 invitations=purged.invitations,
-                participants=purged.participants,
                 retention_months=alliance.retention_months,
             )
     return out

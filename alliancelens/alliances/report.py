@@ -121,7 +121,7 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
             "rates": rates,
             "totals": response_totals(response_rates(rnd)),
             "own_words": open_answers(rnd, result, "ambition_own_words")
-            if not result.suppressed
+            if not result.suppressed and scope is None
             else [],
             "generated": timezone.now(),
             "instrument": instrument,

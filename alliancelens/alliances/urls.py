@@ -25,7 +25,7 @@ urlpatterns = [
         name="participant_erase",
     ),
     path(
-        "<slug:slug>/participants/<int:pk>/data.json",
+        "<slug:slug>/participants/<int:pk>/send-data/",
         alliance.participant_data_view,
         name="participant_data",
     ),

@@ -172,7 +172,7 @@ def analyze(
             stat=stat,
             alpha=alpha,
             alpha_n=alpha_n,
-            alpha_low=alpha is not None and alpha < context.alpha_threshold,
+            alpha_low=alpha is not None and round(alpha, 9) < context.alpha_threshold,
         )
 
     # --- partners, levels, partner × level: one suppression plan per column --

@@ -89,7 +89,7 @@ def divergence(
                 flagged=_at_least(gap, threshold),
             )
         )
-    out.sort(key=lambda d: (not d.flagged, -round(d.gap, 9), d.kind, d.id))
+    out.sort(key=lambda d: (not d.flagged, -round(d.gap or 0.0, 9), d.kind, d.id))
     return out
 
 
@@ -119,7 +119,7 @@ def disagreement(
                 cell
                 and cell.mean is not None
                 and cell.agreement is not None
-                and cell.agreement < threshold
+                and not _at_least(cell.agreement, threshold)
             ):
                 out.append(Disagreement(partner=name, perspective=p.id, rwg_j=cell.agreement))
     out.sort(key=lambda d: (round(d.rwg_j, 9), d.partner, d.perspective))

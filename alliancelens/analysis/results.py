@@ -57,7 +57,7 @@ class Divergence:
     kind: str  # "item" or "perspective"
     id: str
     perspective: str
-    gap: float
+    gap: float | None  # None only in a restricted view (analysis.scope)
     high: str
     low: str
     partner_means: dict[str, float]

@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from alliancelens.alliances.models import Invitation, Phase, Response, Round
+from alliancelens.alliances.history import record
+from alliancelens.alliances.models import AuditEvent, Invitation, Phase, Response, Round
+from alliancelens.alliances.privacy import participant_data_json
 from alliancelens.alliances.services import RoundClosedError, response_save, response_submit
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
@@ -80,7 +82,7 @@ def token_view(view: View) -> View:
             request.LANGUAGE_CODE = invitation.participant.language
         rnd = invitation.round
         if not rnd.accepts_answers():
-            response = _unavailable(request, invitation)
+            response = _unavailable(request, invitation, token)
         else:
             response = view(request, invitation, token, *args, **kwargs)
         # The token is in the URL: never leak it to other sites or caches.
@@ -92,14 +94,20 @@ def token_view(view: View) -> View:
     return wrapper
 
 
-def _unavailable(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     rnd = invitation.round
     closed = rnd.is_past_closing()
     submitted = Response.objects.filter(invitation=invitation, submitted_at__isnull=False).exists()
     return render(
         request,
         "scan/unavailable.html",
-        {"round": rnd, "alliance": rnd.alliance, "closed": closed, "submitted": submitted},
+        {
+            "round": rnd,
+            "alliance": rnd.alliance,
+            "closed": closed,
+            "submitted": submitted,
+            "token": token,
+        },
         status=410 if closed else 200,
     )
 
@@ -217,7 +225,7 @@ def perspective(
                     questions=questions,
                 )
             except RoundClosedError:
-                return _unavailable(request, invitation)
+                return _unavailable(request, invitation, token)
             if nav == "save":
                 return render(
                     request,
@@ -293,7 +301,7 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
         try:
             response_submit(invitation=invitation)
         except RoundClosedError:
-            return _unavailable(request, invitation)
+            return _unavailable(request, invitation, token)
         return redirect(reverse("scan:thanks", args=[token]))
     instrument = invitation.round.instrument
     lang = translation.get_language() or "nl"
@@ -328,3 +336,30 @@ def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
         "scan/thanks.html",
         _context(invitation, token, "review", response=stored),
     )
+
+
+@require_GET
+def my_data(request: HttpRequest, token: str) -> HttpResponse:
+    """Everything stored about the person behind this link, for them alone.
+
+    Works in every state of the round: the right to see one's data does not
+    end when a round closes. The facilitator never gets this file with the
+    answers in it; they can only send it to the person's own address.
+    """
+    invitation = Invitation.objects.for_token(token)
+    if invitation is None:
+        raise Http404("unknown invitation")
+    participant = invitation.participant
+    record(
+        participant.partner.alliance,
+        AuditEvent.Action.PARTICIPANT_EXPORTED,
+        None,
+        participant=participant.pk,
+        to="the participant, through their link",
+    )
+    response = HttpResponse(participant_data_json(participant), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="alliancelens-my-data.json"'
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

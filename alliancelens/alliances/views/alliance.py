@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms import AllianceForm, EraseForm, ImportForm, ParticipantForm, PartnerForm
-from ..history import record
 from ..importers import participants_import
-from ..models import Alliance, AuditEvent, Membership, Participant, Partner, Response
-from ..privacy import participant_data, participant_erase
+from ..models import Alliance, Membership, Participant, Partner, Response
+from ..privacy import participant_data_send, participant_erase
 from ..services import alliance_create, invitations_sync
-from .common import ANY_ROLE, access_for, alliance_for, user_of
+from .common import ANY_ROLE, access_for, alliance_for, may_create_alliances, user_of
 
 
 @login_required
@@ -33,11 +31,17 @@ def alliance_list(request: HttpRequest) -> HttpResponse:
         a.role_label = (  # type: ignore[attr-defined]
             m.get_role_display() if m else _("Site administrator")
         )
-    return render(request, "alliances/alliance_list.html", {"alliances": alliances})
+    return render(
+        request,
+        "alliances/alliance_list.html",
+        {"alliances": alliances, "may_create": may_create_alliances(user)},
+    )
 
 
 @login_required
 def alliance_new(request: HttpRequest) -> HttpResponse:
+    if not may_create_alliances(user_of(request)):
+        raise PermissionDenied("this account cannot start alliances")
     form = AllianceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         alliance = alliance_create(facilitator=user_of(request), **form.cleaned_data)
@@ -184,13 +188,14 @@ def participant_erase_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
         erased = participant_erase(
             participant=participant, mode=form.cleaned_data["answers"], by=user_of(request)
         )
-        if erased.mode == "delete":
-            text = _("The participant and %(n)d responses have been erased.")
-            n = erased.responses_deleted
-        else:
-            text = _("The participant has been erased; %(n)d responses stay as anonymous answers.")
-            n = erased.responses_kept
-        messages.success(request, text % {"n": n})
+        messages.success(
+            request,
+            _(
+                "The participant has been erased: %(deleted)d responses deleted, %(kept)d kept "
+                "as anonymous answers."
+            )
+            % {"deleted": erased.responses_deleted, "kept": erased.responses_kept},
+        )
         return redirect("alliances:participants", alliance.slug)
     return render(
         request,
@@ -206,26 +211,22 @@ def participant_erase_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
 
 
 @login_required
+@require_POST
 def participant_data_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Everything stored about one participant, as a JSON download."""
+    """Send everything stored about one participant to that person's own address."""
     alliance = alliance_for(request, slug)
     participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    data = participant_data(participant)
-    record(
-        alliance,
-        AuditEvent.Action.PARTICIPANT_EXPORTED,
-        user_of(request),
-        participant=participant.pk,
-        partner=participant.partner.name,
-    )
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="alliancelens-{alliance.slug}-participant-{participant.pk}.json"'
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        participant_data_send(participant=participant, by=user_of(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Everything stored about %(name)s has been e-mailed to %(email)s.")
+            % {"name": participant.name, "email": participant.email},
+        )
+    return redirect("alliances:participant_edit", alliance.slug, participant.pk)
 
 
 @login_required

@@ -47,6 +47,17 @@ def user_of(request: HttpRequest) -> User:
     return user
 
 
+def may_create_alliances(user: User) -> bool:
+    """Site administrators, facilitators of an alliance, and accounts given the
+    "add alliance" permission in the admin. Partner leads and observers, whose
+    accounts a facilitator can create, cannot start alliances of their own."""
+    return (
+        user.is_superuser
+        or user.has_perm("alliances.add_alliance")
+        or Membership.objects.filter(user=user, role=Role.FACILITATOR).exists()
+    )
+
+
 def access_for(
     request: HttpRequest, slug: str, roles: frozenset[str] = FACILITATOR_ONLY
 ) -> Access:

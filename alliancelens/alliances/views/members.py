@@ -36,14 +36,11 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if granted.emailed:
-                messages.success(
-                    request,
-                    _("Access granted. %(email)s received an e-mail to set a password.")
-                    % {"email": data["email"]},
-                )
-            else:
-                messages.success(request, _("Access granted."))
+            messages.success(
+                request,
+                _("Access granted. %(email)s has been sent an e-mail about it.")
+                % {"email": granted.membership.user.email},
+            )
             return redirect("alliances:members", alliance.slug)
     rows = alliance.memberships.select_related("user", "partner").order_by(
         "role", "user__username"

@@ -101,7 +101,11 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
     shown = show_scores and not result.suppressed
     charts = round_charts(rnd, result, lang, history) if shown else {}
-    own_words = open_answers(rnd, result, "ambition_own_words") if shown else []
+    # Open answers only for the facilitator: a partner lead is often the
+    # manager of the people whose words these are.
+    own_words = (
+        open_answers(rnd, result, "ambition_own_words") if shown and access.is_facilitator else []
+    )
     trend_rows = [
         {"t": t, "label": localized(instrument.perspective(t.perspective).label, lang)}
         for t in (round_trends(rnd) if shown else [])
@@ -153,6 +157,8 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             ],
             "show_scores": show_scores,
             "access": access,
+            "own_group_withheld": access.partner is not None
+            and access.partner.name not in result.partners,
             "scale_low": localized_label(instrument, lang, 0),
             "scale_high": localized_label(instrument, lang, -1),
             "scale": instrument.scale,

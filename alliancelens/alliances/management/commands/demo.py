@@ -227,7 +227,12 @@ class Command(BaseCommand):
     def facilitator(self, password: str) -> User:
         user, created = User.objects.get_or_create(
             username=FACILITATOR,
-            defaults={"first_name": "Demo", "last_name": "Procesbegeleider", "is_staff": False},
+            defaults={
+                "first_name": "Demo",
+                "last_name": "Procesbegeleider",
+                "email": "facilitator@demo.example",
+                "is_staff": False,
+            },
         )
         if created or password != PASSWORD:
             user.set_password(password)

@@ -11,8 +11,8 @@ from ...privacy import retention_purge
 
 class Command(BaseCommand):
     help = (
-        "Delete the answers, invitations and participants that an alliance's retention "
-        "period says must go. Safe to run daily; --dry-run only reports."
+        "Delete the answers and invitation links that an alliance's retention period says "
+        "must go. Safe to run daily; --dry-run only reports."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,8 +27,8 @@ class Command(BaseCommand):
         for p in purged:
             rounds = ", ".join(str(n) for n in p.rounds) or "none"
             self.stdout.write(
-                f"{p.alliance}: rounds {rounds}: {verb} {p.responses} responses, "
-                f"{p.invitations} invitations, {p.participants} participants"
+                f"{p.alliance}: rounds {rounds}: {verb} {p.responses} responses and "
+                f"{p.invitations} invitation links"
             )
         if not purged:
             self.stdout.write("nothing to delete")
