@@ -103,7 +103,7 @@ def _check_one_answer_one_place(scale: pd.DataFrame) -> None:
     places = pd.DataFrame({"person": person, "place": place}).drop_duplicates()
     moved = places.duplicated("person").to_numpy()
     if moved.any():
-        row = scale.iloc[int(places.index[moved.argmax()])]
+        row = scale.iloc[int(places.index[int(moved.argmax())])]
         raise AnswersError(
             f"respondent {row['respondent']} appears under more than one partner or level "
             f"in round {row['round']}"
