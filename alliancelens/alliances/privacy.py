@@ -105,12 +105,17 @@ def participant_data_send(*, participant: Participant, by: Actor) -> None:
         "alliancelens-my-data.json", participant_data_json(participant), "application/json"
     )
     message.send()
+    participant_data_given(participant, by, to="the participant's e-mail address")
+
+
+def participant_data_given(participant: Participant, by: Actor, *, to: str) -> None:
+    """Record in the history that a participant's data file went out, and to where."""
     record(
         participant.partner.alliance,
         AuditEvent.Action.PARTICIPANT_EXPORTED,
         by,
         participant=participant.pk,
-        to="the participant's e-mail address",
+        to=to,
     )
 
 

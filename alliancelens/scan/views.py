@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alliancelens.alliances.history import record
-from alliancelens.alliances.models import AuditEvent, Invitation, Phase, Response, Round
-from alliancelens.alliances.privacy import participant_data_json
+from alliancelens.alliances.models import Invitation, Phase, Response, Round
+from alliancelens.alliances.privacy import participant_data_given, participant_data_json
 from alliancelens.alliances.services import RoundClosedError, response_save, response_submit
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
@@ -350,13 +349,7 @@ def my_data(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         raise Http404("unknown invitation")
     participant = invitation.participant
-    record(
-        participant.partner.alliance,
-        AuditEvent.Action.PARTICIPANT_EXPORTED,
-        None,
-        participant=participant.pk,
-        to="the participant, through their link",
-    )
+    participant_data_given(participant, None, to="the participant, through their link")
     response = HttpResponse(participant_data_json(participant), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="alliancelens-my-data.json"'
     response["Referrer-Policy"] = "no-referrer"

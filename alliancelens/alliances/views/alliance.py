@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,14 @@ from ..importers import participants_import
 from ..models import Alliance, Membership, Participant, Partner, Response
 from ..privacy import participant_data_send, participant_erase
 from ..services import alliance_create, invitations_sync
-from .common import ANY_ROLE, access_for, alliance_for, may_create_alliances, user_of
+from .common import (
+    ANY_ROLE,
+    access_for,
+    alliance_for,
+    attempt,
+    may_create_alliances,
+    user_of,
+)
 
 
 @login_required
@@ -216,16 +223,12 @@ def participant_data_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     """Send everything stored about one participant to that person's own address."""
     alliance = alliance_for(request, slug)
     participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    try:
-        participant_data_send(participant=participant, by=user_of(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("Everything stored about %(name)s has been e-mailed to %(email)s.")
-            % {"name": participant.name, "email": participant.email},
-        )
+    attempt(
+        request,
+        lambda: participant_data_send(participant=participant, by=user_of(request)),
+        _("Everything stored about %(name)s has been e-mailed to %(email)s.")
+        % {"name": participant.name, "email": participant.email},
+    )
     return redirect("alliances:participant_edit", alliance.slug, participant.pk)
 
 

@@ -7,10 +7,12 @@ page gets 403. Site administrators act as facilitators everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -93,3 +95,14 @@ def round_of(alliance: Alliance, number: int) -> Round:
 def round_for(request: HttpRequest, slug: str, number: int) -> Round:
     """A round of an alliance the user facilitates."""
     return round_of(alliance_for(request, slug), number)
+
+
+def attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Run a service call; its ValidationError becomes an error message."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(request, success)
+    return True

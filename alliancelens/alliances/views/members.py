@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ..forms import MemberForm
 from ..members import member_change, member_grant, member_remove
 from ..models import Membership
-from .common import alliance_for, user_of
+from .common import alliance_for, attempt, user_of
 
 
 @login_required
@@ -77,12 +77,13 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("alliances:members", alliance.slug)
     if role != Membership.Role.PARTNER_LEAD:
         partner = None
-    try:
-        member_change(membership=membership, role=role, partner=partner, by=user_of(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Changes saved."))
+    attempt(
+        request,
+        lambda: member_change(
+            membership=membership, role=role, partner=partner, by=user_of(request)
+        ),
+        _("Changes saved."),
+    )
     return redirect("alliances:members", alliance.slug)
 
 
@@ -91,12 +92,11 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def member_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     alliance = alliance_for(request, slug)
     membership = get_object_or_404(Membership, alliance=alliance, pk=pk)
-    try:
-        member_remove(membership=membership, by=user_of(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Access withdrawn."))
+    attempt(
+        request,
+        lambda: member_remove(membership=membership, by=user_of(request)),
+        _("Access withdrawn."),
+    )
     return redirect("alliances:members", alliance.slug)
 
 
