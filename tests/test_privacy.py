@@ -252,6 +252,17 @@ class RetentionTests(AllianceTestCase):
         rnd.refresh_from_db()
         assert rnd.closes_at is not None and rnd.closes_at < timezone.now()
 
+    def test_purge_forgets_old_login_and_reset_counters(self):
+        from alliancelens.alliances.models import LoginThrottle
+
+        old = LoginThrottle.objects.create(username="reset:someone@example.org", failures=1)
+        LoginThrottle.objects.filter(pk=old.pk).update(
+            updated_at=timezone.now() - timedelta(days=2)
+        )
+        fresh = LoginThrottle.objects.create(username="fiona", failures=2)
+        call_command("purge", stdout=io.StringIO())
+        assert list(LoginThrottle.objects.values_list("pk", flat=True)) == [fresh.pk]
+
     def test_without_a_period_nothing_is_purged(self):
         self.make_round("Oud", 4000, self.participants[:3])
         out = io.StringIO()

@@ -297,6 +297,14 @@ class PasswordResetTests(AllianceTestCase):
         again = Client().get(path, follow=True)
         self.assertContains(again, "not valid")
 
+    def test_at_most_three_reset_e_mails_per_address_per_hour(self):
+        self.facilitator.email = "fiona@example.org"
+        self.facilitator.save()
+        for _ in range(5):
+            page = Client().post("/accounts/password-reset/", {"email": "fiona@example.org"})
+            assert page.status_code == 302 and page["Location"].endswith("/sent/")
+        assert len(mail.outbox) == 3
+
     def test_an_unknown_address_gets_the_same_answer_and_no_e_mail(self):
         page = Client().post("/accounts/password-reset/", {"email": "nobody@example.org"})
         assert page.status_code == 302 and page["Location"] == "/accounts/password-reset/sent/"

@@ -61,6 +61,8 @@ class ResetForm(PasswordResetForm):
     password, which elsewhere may log in another way; here none do)."""
 
     def get_users(self, email: str) -> Iterator[Any]:
+        if not _reset_allowed(email):
+            return
         model = get_user_model()
         field = model.get_email_field_name()
         for user in model._default_manager.filter(
@@ -68,3 +70,24 @@ class ResetForm(PasswordResetForm):
         ):
             if getattr(user, field, "").casefold() == email.casefold():
                 yield user
+
+
+RESET_MAX_MAILS, RESET_PAUSE_MINUTES = 3, 60
+
+
+@transaction.atomic
+def _reset_allowed(email: str) -> bool:
+    """At most three reset e-mails to one address, then an hour's pause, so the
+    form cannot be used to flood someone's mailbox. The page says the same
+    either way."""
+    key = f"reset:{email.strip().lower()}"[:150]
+    now = timezone.now()
+    throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(username=key)
+    if throttle.locked_until and throttle.locked_until > now:
+        return False
+    throttle.failures += 1
+    if throttle.failures >= RESET_MAX_MAILS:
+        throttle.failures = 0
+        throttle.locked_until = now + timedelta(minutes=RESET_PAUSE_MINUTES)
+    throttle.save(update_fields=["failures", "locked_until", "updated_at"])
+    return True

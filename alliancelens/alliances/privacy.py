@@ -22,7 +22,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .history import Actor, record
-from .models import Alliance, AuditEvent, Invitation, Participant, Response, Round
+from .models import (
+    Alliance,
+    AuditEvent,
+    Invitation,
+    LoginThrottle,
+    Participant,
+    Response,
+    Round,
+)
 
 ERASE_MODES = ("delete", "anonymise")
 
@@ -255,3 +263,13 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
                 retention_months=alliance.retention_months,
             )
     return out
+
+
+def forget_old_throttles(now: datetime | None = None) -> int:
+    """Drop login and reset counters untouched for a day (they hold user names
+    and typed e-mail addresses); a lock still running stays."""
+    now = now or timezone.now()
+    stale = LoginThrottle.objects.filter(updated_at__lt=now - timedelta(days=1)).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    )
+    return stale.delete()[0]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...privacy import retention_purge
+from ...privacy import forget_old_throttles, retention_purge
 
 
 class Command(BaseCommand):
@@ -23,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         dry = options["dry_run"]
         purged = retention_purge(dry_run=dry)
+        if not dry:
+            forget_old_throttles()
         verb = "would delete" if dry else "deleted"
         for p in purged:
             rounds = ", ".join(str(n) for n in p.rounds) or "none"
