@@ -30,9 +30,19 @@ def main(link: str) -> None:
             ("results", "/alliances/demo/rounds/2/results/"),
             ("round", "/alliances/demo/rounds/3/"),
             ("alliance", "/alliances/demo/"),
+            ("access", "/alliances/demo/access/"),
         ]:
             desk.goto(BASE + path)
             desk.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "results")
+        # What a partner lead sees: the whole and their own partner only.
+        lead = browser.new_page(viewport={"width": 1200, "height": 900})
+        lead.goto(f"{BASE}/accounts/login/")
+        lead.fill("#id_username", "partnerlead")
+        lead.fill("#id_password", "demo-facilitator")
+        lead.click("main button[type=submit]")
+        lead.wait_for_url(f"{BASE}/alliances/")
+        lead.goto(f"{BASE}/alliances/demo/rounds/2/results/")
+        lead.screenshot(path=str(OUT / "results-partner-lead.png"))
         phone = browser.new_page(viewport={"width": 360, "height": 740})
         phone.goto(link)
         phone.screenshot(path=str(OUT / "scan-intro-phone.png"))

@@ -55,6 +55,15 @@ class DemoTests(TestCase):
         self.assertContains(page, "Welkom")
         self.assertContains(page, "Reflectiesessie winter 2026")
 
+    def test_it_prints_a_partner_lead_and_an_observer_who_see_less(self):
+        assert "user partnerlead (partner lead for" in self.output
+        password = re.search(r"password: (\S+)", self.output).group(1)
+        for user in ("partnerlead", "observer"):
+            client = self.client_class()
+            assert client.login(username=user, password=password)
+            assert client.get("/alliances/demo/rounds/2/results/").status_code == 200
+            assert client.get("/alliances/demo/rounds/2/export/csv/").status_code == 403
+
     def test_it_refuses_to_run_in_production_without_the_flag(self):
         with self.assertRaisesMessage(CommandError, "meant for development"):
             call_command("demo", stdout=io.StringIO())

@@ -206,6 +206,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"The demo alliance '{alliance.name}' exists already; unchanged.")
         Membership.objects.get_or_create(user=user, alliance=alliance)
+        lead_partner = self.other_roles(alliance, password)
         open_round = alliance.rounds.get(state=Round.State.OPEN)
         # A fresh link for one participant who has not started: only hashes are
         # stored, so showing a link means issuing it again.
@@ -217,12 +218,34 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Facilitator login: {link_url_for('/accounts/login/')}")
         self.stdout.write(f"  user: {FACILITATOR}   password: {password}")
+        self.stdout.write(
+            f"  also, with the same password: user partnerlead (partner lead for "
+            f"{lead_partner.name}) and user observer (sees the alliance as a whole)"
+        )
         if invitation is not None:
             (link,) = invitations_issue(invitations=[invitation])
             self.stdout.write(
                 f"Respondent link ({invitation.participant.name}, "
                 f"{invitation.participant.partner.name}): {link_url(link.token)}"
             )
+
+    def other_roles(self, alliance: Alliance, password: str) -> Partner:
+        """A partner lead and an observer, to see what those roles see."""
+        partner = alliance.partners.order_by("name")[0]
+        for username, role, of in (
+            ("partnerlead", Membership.Role.PARTNER_LEAD, partner),
+            ("observer", Membership.Role.OBSERVER, None),
+        ):
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@demo.example"}
+            )
+            if created or password != PASSWORD:
+                user.set_password(password)
+                user.save()
+            Membership.objects.get_or_create(
+                user=user, alliance=alliance, defaults={"role": role, "partner": of}
+            )
+        return partner
 
     def facilitator(self, password: str) -> User:
         user, created = User.objects.get_or_create(
