@@ -356,8 +356,15 @@ def _restore_memberships(
         if role not in Membership.Role.values:
             problems.append(f"{where}.role: {role!r} is not a role")
             continue
-        if (role == Membership.Role.PARTNER_LEAD) != (partner is not None):
-            problems.append(f"{where}: a partner lead, and only a partner lead, has a partner")
+        membership = Membership(
+            alliance=alliance,
+            role=role,
+            partner_id=partner_ids[partner] if partner is not None else None,
+        )
+        try:
+            membership.clean()
+        except ValidationError as exc:
+            problems.append(f"{where}: {' '.join(exc.messages)}")
             continue
         user = User.objects.filter(username=account.username).first()
         if user is None:
@@ -371,12 +378,8 @@ def _restore_memberships(
                 "address; it may be someone else, so no access is given"
             )
             continue
-        membership = Membership.objects.create(
-            user=user,
-            alliance=alliance,
-            role=role,
-            partner_id=partner_ids[partner] if partner is not None else None,
-        )
+        membership.user = user
+        membership.save()
         try:
             created = Membership._meta.get_field("created_at").to_python(raw.get("created_at"))
         except (ValidationError, TypeError, ValueError):

@@ -64,8 +64,7 @@ def member_grant(
 ) -> Granted:
     """Give access and tell the person by e-mail; someone without an account gets
     one, with a link to set a password."""
-    if partner is not None and partner.alliance_id != alliance.pk:
-        raise ValidationError(_("That partner belongs to another alliance."), code="partner")
+    Membership(alliance=alliance, role=role, partner=partner).clean()
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     new_user = user is None
@@ -123,16 +122,10 @@ def _free_username(email: str) -> str:
 def member_change(
     *, membership: Membership, role: str, partner: Partner | None, by: User
 ) -> Membership:
-    if partner is not None and partner.alliance_id != membership.alliance_id:
-        raise ValidationError(_("That partner belongs to another alliance."), code="partner")
-    if (role == Role.PARTNER_LEAD) != (partner is not None):
-        raise ValidationError(
-            _("A partner lead needs a partner organisation; other roles have none."),
-            code="partner",
-        )
     if role != Role.FACILITATOR:
         _check_last_facilitator(membership)
     membership.role, membership.partner = role, partner
+    membership.clean()
     membership.save()
     record(
         membership.alliance,

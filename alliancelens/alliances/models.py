@@ -208,8 +208,18 @@ class Membership(models.Model):
         return f"{self.user} @ {self.alliance} ({self.role})"
 
     def clean(self) -> None:
+        """The rules of a role, for the admin, the access services and restores alike."""
         from django.core.exceptions import ValidationError
 
+        if (self.role == self.Role.PARTNER_LEAD) != (self.partner_id is not None):
+            raise ValidationError(
+                {
+                    "partner": _(
+                        "A partner lead needs a partner organisation; other roles have none."
+                    )
+                },
+                code="partner",
+            )
         partner = self.partner if self.partner_id is not None else None
         if partner is not None and partner.alliance_id != self.alliance_id:
             raise ValidationError(
