@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -80,11 +81,24 @@ TABLES = (
 BULK = {"item_answers", "question_answers", "events"}  # nothing refers to these rows
 
 
-def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    """Every stored column but the id and the alliance (which the file is about)."""
-    return [
+@cache
+def _columns(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    """Every stored column but the id and the alliance (which the file is about).
+
+    Cached: a restore asks once per row, thousands of times per table."""
+    return tuple(
         f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "alliance_id"
-    ]
+    )
+
+
+@cache
+def _known_keys(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(f.attname for f in _columns(model)) | {"id"}
+
+
+@cache
+def _has_alliance(model: type[models.Model]) -> bool:
+    return any(f.attname == "alliance_id" for f in model._meta.concrete_fields)
 
 
 def _row(obj: models.Model) -> dict[str, Any]:
@@ -189,7 +203,7 @@ def _values(
             problems.append(f"{where}.{f.attname}: {' '.join(exc.messages)}")
         except (TypeError, ValueError, OverflowError):
             problems.append(f"{where}.{f.attname}: {raw[f.attname]!r} is not a valid value")
-    unknown = set(raw) - {f.attname for f in _columns(model)} - {"id"}
+    unknown = set(raw) - _known_keys(model)
     if unknown:
         problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     return out
@@ -291,12 +305,16 @@ def _restore_table(
             values[attname] = ids[target][old]
         if len(problems) > before:
             continue
-        if "alliance_id" in {f.attname for f in table.model._meta.concrete_fields}:
+        if _has_alliance(table.model):
             values["alliance_id"] = alliance.pk
         code, token = values.get("join_code"), values.get("token_hash")
         if table.model is Round and code and Round.objects.filter(join_code=code).exists():
             values["join_code"], values["join_open"] = "", False  # codes must stay unique
-        if table.model is Invitation and token and Invitation.objects.filter(token_hash=token):
+        if (
+            table.model is Invitation
+            and token
+            and Invitation.objects.filter(token_hash=token).exists()
+        ):
             values["token_hash"] = None
             restored.links_dropped += 1
         obj = table.model(**values)
