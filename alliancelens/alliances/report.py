@@ -93,7 +93,8 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
                     "chart": charts.get(f"distribution_{p}"),
                 }
             )
-        rates = [r for r in response_rates(rnd) if scope is None or r["partner"] in scope]
+        all_rates = response_rates(rnd)
+        rates = [r for r in all_rates if scope is None or r["partner"] in scope]
         alliance = rnd.alliance
         return {
             "lang": lang,
@@ -119,7 +120,7 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
             "stage_do": STAGE_HELP[Stage(alliance.stage)][1],
             "mode_label": Phase(result.phase.mode).label if result.phase.mode else None,
             "rates": rates,
-            "totals": response_totals(response_rates(rnd)),
+            "totals": response_totals(all_rates),
             "own_words": open_answers(rnd, result, "ambition_own_words")
             if not result.suppressed and scope is None
             else [],
