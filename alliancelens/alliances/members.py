@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -21,12 +19,6 @@ from .history import record
 from .models import Alliance, AuditEvent, Membership, Partner
 
 Role = Membership.Role
-
-
-@dataclass(frozen=True)
-class Granted:
-    membership: Membership
-    new_user: bool
 
 
 def _check_last_facilitator(membership: Membership) -> None:
@@ -61,7 +53,7 @@ def member_grant(
     partner: Partner | None,
     by: User,
     request: HttpRequest,
-) -> Granted:
+) -> Membership:
     """Give access and tell the person by e-mail; someone without an account gets
     one, with a link to set a password."""
     Membership(alliance=alliance, role=role, partner=partner).clean()
@@ -106,7 +98,7 @@ def member_grant(
             None,
             [email],
         )
-    return Granted(membership, new_user)
+    return membership
 
 
 def _free_username(email: str) -> str:

@@ -24,7 +24,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            granted = member_grant(
+            membership = member_grant(
                 alliance=alliance,
                 email=data["email"],
                 name=data["name"],
@@ -39,7 +39,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("Access granted. %(email)s has been sent an e-mail about it.")
-                % {"email": granted.membership.user.email},
+                % {"email": membership.user.email},
             )
             return redirect("alliances:members", alliance.slug)
     rows = alliance.memberships.select_related("user", "partner").order_by(
