@@ -512,6 +512,7 @@ YAML_BITS = [
 @example("- !!float .")
 @example("[" * 5000)
 @example("{a: " * 3000)
+@example("!!set 0")  # a set tag on a scalar reached the duplicate-key check
 def test_any_text_loads_or_lists_its_problems(content):
     event("loaded" if load_text(content) else "refused")
 

@@ -408,7 +408,10 @@ class _SafeLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        # Only a real mapping has key/value pairs; a tag such as ``!!set 0`` on a
+        # scalar is left to PyYAML, which reports it as an ordinary YAML error.
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        for key_node, _ in pairs:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith(":str"):
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
