@@ -37,13 +37,17 @@ lint:
 typecheck:
 	$(TEST_ENV) $(BIN)/mypy alliancelens tests
 
+# Both passes run on every core (pytest-xdist); the SQLite pass also
+# measures coverage and fails under 90 %.
+PYTEST_PARALLEL ?= -n auto
+
 pytest:
-	$(TEST_ENV) $(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) --cov=alliancelens --cov-report=term:skip-covered --cov-fail-under=90
 
 # The browser test checks layout and keyboard use, not the database; its
 # live-server threads outlive the test on PostgreSQL, so it runs on SQLite only.
 pytest-postgres:
-	$(TEST_ENV) bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser"
+	$(TEST_ENV) bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser"
 
 messages:
 	cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens makemessages -l nl -l en --no-obsolete --no-location -v0

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "alliancelens.alliances",
+    "alliancelens.results",
     "alliancelens.scan",
 ]
 

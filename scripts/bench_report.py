@@ -38,13 +38,13 @@ def main() -> None:
         QuestionAnswer,
         Response,
     )
-    from alliancelens.alliances.report import render_report_pdf
     from alliancelens.alliances.services import (
         alliance_create,
         round_close,
         round_create,
         round_open,
     )
+    from alliancelens.results.documents import render_report_pdf
 
     call_command("migrate", verbosity=0)
     rng = random.Random(7)  # noqa: S311 - synthetic data

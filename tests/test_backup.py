@@ -15,7 +15,6 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from alliancelens.alliances.adapter import round_analysis
 from alliancelens.alliances.backup import BackupError, import_alliance
 from alliancelens.alliances.members import member_remove
 from alliancelens.alliances.models import (
@@ -30,6 +29,7 @@ from alliancelens.alliances.privacy import participant_erase
 from alliancelens.alliances.services import invitations_issue
 from alliancelens.analysis.report import result_dict
 from alliancelens.instrument import latest_instrument
+from alliancelens.results.adapter import round_analysis
 
 from .base import PASSWORD, DemoTestCase, full_answers
 from .test_permissions import fingerprint

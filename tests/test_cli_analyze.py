@@ -15,9 +15,9 @@ from django.template.defaultfilters import floatformat
 from django.test import TestCase
 from django.utils import translation
 
-from alliancelens.alliances.adapter import round_answers, round_questions
 from alliancelens.alliances.models import Alliance
 from alliancelens.instrument import latest_instrument
+from alliancelens.results.adapter import round_answers, round_questions
 
 from .base import results_table
 

@@ -10,10 +10,10 @@ import pandas as pd
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from alliancelens.alliances.adapter import round_analysis, round_answers
 from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Round
 from alliancelens.analysis.engine import perspective_scores, recode
 from alliancelens.instrument import latest_instrument
+from alliancelens.results.adapter import round_analysis, round_answers
 
 from .base import results_table
 

@@ -89,8 +89,8 @@ class SmallGroupExportTests(AllianceTestCase):
         invitations_sync(round=rnd)
         for person in people:
             answer_everything(self.client, self.token_for(rnd, person), "4")
-        round_close(round=rnd)
-        from alliancelens.alliances.exports import build_export
+        rnd = round_close(round=rnd)
+        from alliancelens.results.exports import build_export
 
         frame = build_export(rnd).frame
         assert len(frame) == 9 - 2  # Zorg's 2 are too few even pooled as "other"

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from alliancelens.alliances.adapter import round_analysis
 from alliancelens.alliances.models import (
     AuditEvent,
     Invitation,
@@ -33,6 +32,7 @@ from alliancelens.alliances.services import (
     round_open,
 )
 from alliancelens.alliances.workshop import join_link_set
+from alliancelens.results.adapter import round_analysis
 
 from .base import AllianceTestCase, answer_everything, full_answers
 

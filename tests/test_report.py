@@ -8,7 +8,7 @@ import re
 import pypdf
 from django.core.management import CommandError, call_command
 
-from alliancelens.alliances.report import render_report_html
+from alliancelens.results.documents import render_report_html
 
 from .base import DemoTestCase
 

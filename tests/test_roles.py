@@ -149,7 +149,7 @@ class ScopedResultsTests(AllianceTestCase):
             assert name not in words
 
     def test_restrict_keeps_aggregates_and_drops_other_partners(self):
-        from alliancelens.alliances.adapter import round_analysis
+        from alliancelens.results.adapter import round_analysis
 
         full = round_analysis(self.round)
         seen = restrict(full, {"Gemeente"}, "en")

@@ -410,8 +410,7 @@ def _restore_memberships(
 def _check_analysable(alliance: Alliance, problems: list[str]) -> None:
     """Every restored round must analyse: answers on the scale, known statements."""
     from alliancelens.analysis import AnswersError
-
-    from .adapter import round_analysis
+    from alliancelens.results.adapter import round_analysis
 
     for rnd in alliance.rounds.order_by("number"):
         try:

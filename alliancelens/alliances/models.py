@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliancelens.analysis.suppression import K_DEFAULT, K_MAX, K_MIN
 from alliancelens.instrument import Instrument, get_instrument
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-K_MIN, K_MAX, K_DEFAULT = 3, 10, 3
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
 
 

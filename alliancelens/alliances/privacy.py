@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from alliancelens.results.models import PublishedResult
+
 from .history import Actor, record
 from .models import (
     Alliance,
@@ -247,6 +249,8 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
                 continue
             responses.delete()
             invitations.delete()
+            # The published figures were computed from these answers: they go too.
+            PublishedResult.objects.filter(round__in=ids).delete()
             for rnd in rounds:
                 if rnd.state != Round.State.CLOSED:
                     rnd.state, rnd.closed_at = Round.State.CLOSED, rnd.closes_at

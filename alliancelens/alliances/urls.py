@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import alliance, members, results, rounds, workshop
+from alliancelens.results import views as results
+
+from .views import alliance, members, rounds, workshop
 
 app_name = "alliances"
 

@@ -18,13 +18,12 @@ from typing import Any
 
 import yaml
 
-from alliancelens.instrument import PERSPECTIVES, PHASES
+from alliancelens.instrument import PERSPECTIVES, PHASES, STAGES
 
 from .results import Advice, Divergence
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "advice.yaml"
 LANGUAGES = ("nl", "en")
-STAGES = ("designing", "discovering", "productive")
 URGENCIES = ("high", "medium", "low")
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,

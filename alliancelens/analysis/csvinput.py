@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliancelens.instrument import PHASES, Instrument
+from alliancelens.instrument import LEVELS, PHASES, Instrument
 
 from .frame import COLUMNS, AnswersError, answers_frame, questions_frame
 
-LEVELS = ("board", "management", "professional")
 MISSING = {"", "na", "n/a", "nan"}
 MAX_PROBLEMS = 20
 MAX_ROUND = 1_000_000

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from alliancelens.instrument import PERSPECTIVES, PHASES, Instrument
+from alliancelens.instrument import LEVELS, PERSPECTIVES, PHASES, Instrument
 
 from . import indicators as ind
 from .advice import advise, prompts_for
@@ -37,8 +38,6 @@ from .results import (
 )
 from .stats import ad_cutoff, cronbach_alpha
 from .suppression import Plan, joint_plan
-
-LEVELS = ("board", "management", "professional")
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
         )
     reverse = {i.id for i in instrument.items if i.reverse}
     flip = scale["item"].isin(reverse)
-    scale.loc[flip, "value"] = lo + hi - scale.loc[flip, "value"]
+    scale.loc[flip, "value"] = instrument.scale.reverse(scale.loc[flip, "value"])
     # Categories are factorised once here instead of in every groupby below.
     for column in ("respondent", "partner", "level", "item"):
         if not isinstance(scale[column].dtype, pd.CategoricalDtype):
@@ -419,15 +418,24 @@ def analyze_rounds(
             previous=previous,
         )
         results[int(number)] = previous = result
-    return RoundsResult(rounds=results, trends=trends(frame, instrument, k=k))
+    return RoundsResult(rounds=results, trends=trends(frame, instrument, k=k, results=results))
 
 
-def trends(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> list[Trend]:
+def trends(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    k: int,
+    results: Mapping[int, AnalysisResult] | None = None,
+) -> list[Trend]:
     """Per perspective between consecutive rounds; paired where people answered both.
 
-    The paired comparison uses the respondents who have a score in both
-    rounds (same respondent id), with a paired t-test; it is shown only when
-    at least k people are paired.
+    The means of each round are those of its own result when ``results`` is
+    given (so a trend table and a chart of the rounds' means cannot
+    disagree), else shown when at least k people have a score. The paired
+    comparison uses the respondents who have a score in both rounds (same
+    respondent id), with a paired t-test; it is shown only when at least k
+    people are paired.
     """
     scores = perspective_scores(recode(frame, instrument), instrument)
     numbers = sorted(set(scores["round"]))
@@ -437,9 +445,12 @@ def trends(frame: pd.DataFrame, instrument: Instrument, *, k: int) -> list[Trend
         second = scores[scores["round"] == b].set_index("respondent")
         for p in PERSPECTIVES:
             x, y = first[p].dropna(), second[p].dropna()
-            shown_x, shown_y = x.size >= k, y.size >= k
-            mean_from = float(x.mean()) if shown_x else None
-            mean_to = float(y.mean()) if shown_y else None
+            if results is not None:
+                mean_from = results[int(a)].perspectives[p].stat.mean
+                mean_to = results[int(b)].perspectives[p].stat.mean
+            else:
+                mean_from = float(x.mean()) if x.size >= k else None
+                mean_to = float(y.mean()) if y.size >= k else None
             both = x.index.intersection(y.index)
             paired_delta = paired_p = None
             # The paired change next to both means would give away the people

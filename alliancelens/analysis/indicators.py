@@ -285,7 +285,8 @@ def pseudo_collaboration(
         for item in instrument.items:
             cell = items.get(item.id)
             if item.theme == theme and cell is not None and cell.mean is not None:
-                values.append(lo + hi - cell.mean if (raw and item.reverse) else cell.mean)
+                turned = raw and item.reverse
+                values.append(instrument.scale.reverse(cell.mean) if turned else cell.mean)
         return float(np.mean(values)) if values else None
 
     promise, commitment, action = (facets.get(f) for f in FACETS)

@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+# The anonymity threshold an alliance may choose: groups of fewer than k
+# people are never shown. Three is the least that keeps one person's answers
+# from being worked out by the two others of a group.
+K_MIN, K_MAX, K_DEFAULT = 3, 10, 3
+
 
 @dataclass
 class Plan:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+import matplotlib.ticker
 from matplotlib.figure import Figure
+
+# Only matplotlib's object API is used: every chart draws on its own Figure,
+# never through pyplot's global "current figure", so threads of one worker
+# can draw at the same time.
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 PALETTE = (
@@ -33,7 +34,7 @@ OVERALL = "#595959"
 INK = "#1d2433"
 GRID = "#d5d9e2"
 
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         "svg.fonttype": "none",  # real text: selectable, searchable, small
         "svg.hashsalt": "alliancelens",  # stable ids, so output is reproducible
@@ -74,7 +75,6 @@ def partner_colours(names: Sequence[str]) -> dict[str, tuple[str, str]]:
 def _svg(fig: Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
@@ -95,7 +95,7 @@ def radar_chart(
     """One polygon per partner, plus the overall one (grey, thick)."""
     n = len(axes)
     angles = [2 * math.pi * i / n for i in range(n)] + [0.0]
-    fig = plt.figure(figsize=(5.6, 4.6))
+    fig = Figure(figsize=(5.6, 4.6))
     ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
@@ -136,7 +136,8 @@ def heatmap(
 
     data = np.array([[math.nan if v is None else v for v in row] for row in values], dtype=float)
     height = max(2.5, 0.28 * len(rows) + 1.2)
-    fig, ax = plt.subplots(figsize=(1.1 * len(columns) + 4.2, height))
+    fig = Figure(figsize=(1.1 * len(columns) + 4.2, height))
+    ax = fig.subplots()
     image = ax.imshow(data, cmap="cividis", vmin=scale[0], vmax=scale[1], aspect="auto")
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels(columns, rotation=30, ha="right")
@@ -170,7 +171,8 @@ def bar_chart(
     marker: str | None = None,
 ) -> Chart:
     """Grouped bars: one group per category, one bar per series."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig = Figure(figsize=(6.4, 3.2))
+    ax = fig.subplots()
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(categories))]
@@ -207,7 +209,8 @@ def distribution_chart(
 
     colours = ["#B2182B", "#EF8A62", "#E0E0E0", "#67A9CF", "#2166AC", "#FFFFFF"]
     totals = [max(1, sum(c.values())) for c in counts]
-    fig, ax = plt.subplots(figsize=(7.2, max(2.0, 0.3 * len(rows) + 1.0)))
+    fig = Figure(figsize=(7.2, max(2.0, 0.3 * len(rows) + 1.0)))
+    ax = fig.subplots()
     left = np.zeros(len(rows))
     for (key, label), colour in zip(categories, colours, strict=False):
         shares = np.array([c.get(key, 0) / t for c, t in zip(counts, totals, strict=True)])
@@ -240,7 +243,8 @@ def line_chart(
     limits: tuple[float, float] = (1, 5),
 ) -> Chart:
     """Trend lines across rounds."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig = Figure(figsize=(6.4, 3.2))
+    ax = fig.subplots()
     for name, values in series.items():
         ax.plot(
             range(len(x_labels)),
@@ -272,7 +276,8 @@ def dumbbell_chart(
     limits: tuple[float, float] = (1, 5),
 ) -> Chart:
     """Two values per row joined by a line: gets (○) versus brings (●)."""
-    fig, ax = plt.subplots(figsize=(6.4, max(1.8, 0.45 * len(rows) + 0.8)))
+    fig = Figure(figsize=(6.4, max(1.8, 0.45 * len(rows) + 0.8)))
+    ax = fig.subplots()
     for i, (name, a, b) in enumerate(zip(rows, left, right, strict=True)):
         colour = colours.get(name, (INK, "-"))[0]
         if a is not None and b is not None:

@@ -6,8 +6,10 @@ can use it on their own. The file format is described in docs/instrument.md.
 
 from .loader import (
     FACETS,
+    LEVELS,
     PERSPECTIVES,
     PHASES,
+    STAGES,
     Instrument,
     InstrumentError,
     Item,
@@ -22,8 +24,10 @@ from .loader import (
 
 __all__ = [
     "FACETS",
+    "LEVELS",
     "PERSPECTIVES",
     "PHASES",
+    "STAGES",
     "Instrument",
     "InstrumentError",
     "Item",

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -24,10 +24,17 @@ PERSPECTIVES: tuple[str, ...] = (
     "process",
 )
 PHASES: tuple[str, ...] = ("explore", "share", "agree", "design", "execute")
+# The development stages of an alliance and the levels people work at; the
+# web's choices (alliances.models) are tied to these by a test.
+STAGES: tuple[str, ...] = ("designing", "discovering", "productive")
+LEVELS: tuple[str, ...] = ("board", "management", "professional")
 FACETS: tuple[str, ...] = ("promise", "commitment", "action")
 EXCHANGES: tuple[str, ...] = ("gets", "brings")
 QUESTION_KINDS: tuple[str, ...] = ("phase", "open")
 REQUIRED_LANGUAGES: tuple[str, ...] = ("nl", "en")
+
+# A number, or an array or column of numbers.
+Turned = TypeVar("Turned")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
@@ -90,8 +97,9 @@ class Scale:
     def points(self) -> tuple[int, ...]:
         return tuple(range(self.min, self.max + 1))
 
-    def reverse(self, value: float) -> float:
-        return self.min + self.max - value
+    def reverse(self, value: Turned) -> Turned:
+        """A reverse-worded answer turned around: min + max − value (numbers or arrays)."""
+        return self.min + self.max - value  # type: ignore[operator,return-value]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from alliancelens.results.publish import round_publish
+
 from ..forms import IssueLinksForm, RoundForm
 from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
@@ -64,7 +66,7 @@ def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpRespons
 @require_POST
 def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    round_close(round=rnd, by=request.user)
+    round_publish(round=round_close(round=rnd, by=request.user))
     messages.success(request, _("The round is closed; answers can no longer be changed."))
     return redirect(rnd)
 

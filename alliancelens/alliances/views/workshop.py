@@ -13,9 +13,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from alliancelens.instrument import localized
+from alliancelens.results.publish import charts_of, publication_of, round_publish
 
-from ..adapter import round_analyses
-from ..figures import round_charts
 from ..invitations import qr_svg
 from ..models import Level, Partner, Round
 from ..rates import response_rates, response_totals
@@ -53,6 +52,7 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_POST
 def reveal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = workshop_reveal(round=round_for(request, slug, number), by=request.user)
+    round_publish(round=rnd)
     return redirect("alliances:discuss", rnd.alliance.slug, rnd.number, 0)
 
 
@@ -80,8 +80,10 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
             status=403,
         )
     lang = translation.get_language() or "nl"
-    history = round_analyses(rnd)
-    result = history[-1]
+    publication = publication_of(rnd)
+    if publication is None:
+        raise Http404("the round has not closed")
+    result = publication.result(None, lang)
     instrument = rnd.instrument
     flagged = [d for d in result.divergence if d.flagged]
     if step < 0 or step > len(flagged):
@@ -96,12 +98,9 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         "next": step + 1 if step < len(flagged) else None,
     }
     if step == 0:
-        charts = (
-            round_charts(rnd, result, lang, history, only=frozenset({"radar"}))
-            if not result.suppressed
-            else {}
+        context["chart"] = charts_of(publication, lang, None, only=frozenset({"radar"})).get(
+            "radar"
         )
-        context["chart"] = charts.get("radar")
     else:
         d = flagged[step - 1]
         context["d"] = d

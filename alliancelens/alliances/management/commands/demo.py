@@ -365,7 +365,7 @@ def build_demo(user: User) -> Alliance:
                     mean += 0.2
                 value = clip(rng.gauss(mean, 0.7))
                 if item.reverse:
-                    value = 6 - value
+                    value = int(instrument.scale.reverse(value))
                 item_rows.append(ItemAnswer(response=response, item_id=item.id, value=value))
             if submitted:
                 question_rows.extend(_questions(rng, response, person, number))

@@ -6,12 +6,12 @@ with its text alternative and data table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext as _
 
+from alliancelens.alliances.models import Level, Phase, Round
 from alliancelens.analysis import AnalysisResult
 from alliancelens.analysis.engine import LEVELS
+from alliancelens.analysis.publication import Published
 from alliancelens.charts import (
     Chart,
     bar_chart,
@@ -25,8 +25,6 @@ from alliancelens.charts import (
 from alliancelens.charts.charts import PALETTE
 from alliancelens.instrument import FACETS, PERSPECTIVES, localized
 
-from .models import Level, Phase, QuestionAnswer, Round
-
 SHORT = 70
 
 
@@ -34,25 +32,28 @@ def _short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True)
-class OpenAnswers:
-    partner: str
-    answers: list[str]
-
-
+# The charts that differ between readers (they name partners); the others
+# are the same in every view and are drawn once per language.
+SCOPED_CHARTS = frozenset({"radar", "heatmap", "give_take"})
 ALL_CHARTS = frozenset(
     {"radar", "heatmap", "levels", "distributions", "phase", "ambition", "give_take", "trend"}
 )
+
+
+def chart_group(name: str) -> str:
+    """``distribution_ambition`` → ``distributions``; other names are their own group."""
+    return "distributions" if name.startswith("distribution_") else name
 
 
 def round_charts(
     rnd: Round,
     result: AnalysisResult,
     lang: str,
-    history: list[AnalysisResult] | None = None,
+    published: Published,
     only: frozenset[str] = ALL_CHARTS,
 ) -> dict[str, Chart]:
-    """The charts named in ``only`` (all by default); each takes ~0.1 s to draw."""
+    """The charts named in ``only`` (all by default) of ``result``, the
+    published result as one reader sees it; each takes ~0.1 s to draw."""
     instrument = rnd.instrument
     labels = [localized(instrument.perspective(p).label, lang) for p in PERSPECTIVES]
     visible = [name for name, g in result.partners.items() if not g.suppressed]
@@ -152,34 +153,13 @@ def round_charts(
             colours,
         )
 
-    if history and len(history) > 1 and "trend" in only:
+    rounds, means = published.series()
+    if len(rounds) > 1 and "trend" in only:
         perspective_colours = {lab: PALETTE[i] for i, lab in enumerate(labels)}
         charts["trend"] = line_chart(
             _("The perspectives across rounds"),
-            [_("Round %(n)s") % {"n": r.round} for r in history],
-            {
-                lab: [r.perspectives[p].stat.mean for r in history]
-                for lab, p in zip(labels, PERSPECTIVES, strict=True)
-            },
+            [_("Round %(n)s") % {"n": n} for n in rounds],
+            {lab: means[p] for lab, p in zip(labels, PERSPECTIVES, strict=True)},
             perspective_colours,
         )
     return charts
-
-
-def open_answers(rnd: Round, result: AnalysisResult, question_id: str) -> list[OpenAnswers]:
-    """Free-text answers side by side per partner, only for partners shown (n ≥ k).
-
-    Sorted alphabetically within a partner, never in the order they came in,
-    and without level or name, so no answer can be traced to a person.
-    """
-    visible = {name for name, g in result.partners.items() if not g.suppressed}
-    rows = QuestionAnswer.objects.filter(
-        response__round=rnd,
-        response__submitted_at__isnull=False,
-        question_id=question_id,
-    ).values_list("response__partner__name", "value")
-    by_partner: dict[str, list[str]] = {}
-    for partner, text in rows:
-        if partner in visible and text.strip():
-            by_partner.setdefault(partner, []).append(text.strip())
-    return [OpenAnswers(p, sorted(a, key=str.casefold)) for p, a in sorted(by_partner.items())]

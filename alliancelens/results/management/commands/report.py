@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...models import Alliance, Round
-from ...report import render_report_html, render_report_pdf
+from alliancelens.alliances.models import Alliance, Round
+
+from ...documents import render_report_html, render_report_pdf
 
 
 class Command(BaseCommand):

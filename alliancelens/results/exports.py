@@ -1,32 +1,28 @@
 """Anonymised answers for researchers: CSV, XLSX and SPSS .sav, with a codebook.
 
-One row per submitted response. No names, no open answers, no dates, rows in
-an order unrelated to when people answered. Every combination of partner and
-level in the file holds at least k people: where a partner × level cell is
-smaller, the level is left empty for the whole partner; partners smaller than
-k are pooled as "other", and if that pool is still smaller than k its rows are
-left out. Every file carries the instrument id and version.
+The table itself is part of the round's published result
+(``analysis.publication.answer_table``): one row per submitted response, no
+names, no open answers, no dates, rows in an order unrelated to when people
+answered, every partner × level combination at least k people. This module
+only writes it in each format, with the instrument id and version.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any, cast
 
 import pandas as pd
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from alliancelens.alliances.models import Level, Phase, Round
 from alliancelens.instrument import PHASES, Instrument, localized
 
-from .models import ItemAnswer, Level, Phase, QuestionAnswer, Response, Round
-
-OTHER = "other"
+from .publish import publication_of
 
 
 @dataclass(frozen=True)
@@ -40,62 +36,16 @@ class Export:
 
 
 def build_export(rnd: Round, lang: str = "nl") -> Export:
+    """The published answer table of a round past its closing, ready to write."""
+    publication = publication_of(rnd)
+    if publication is None:
+        raise ValueError(f"round {rnd.number} has no published result (still open or purged)")
+    table = publication.answer_table()
+    frame = pd.DataFrame(table.rows, columns=table.columns)
     instrument = rnd.instrument
-    k = rnd.alliance.anonymity_threshold
-    responses = list(
-        Response.objects.filter(round=rnd, submitted_at__isnull=False).select_related("partner")
+    return Export(
+        frame, codebook(instrument, lang), instrument, rnd, publication.k, table.left_out
     )
-    answers: dict[int, dict[str, Any]] = {r.pk: {} for r in responses}
-    for rid, item_id, value in ItemAnswer.objects.filter(response__in=responses).values_list(
-        "response_id", "item_id", "value"
-    ):
-        answers[rid][item_id] = value
-    for rid, question_id, text in QuestionAnswer.objects.filter(
-        response__in=responses,
-        question_id__in=[q.id for q in instrument.questions if q.kind == "phase"],
-    ).values_list("response_id", "question_id", "value"):
-        answers[rid][question_id] = text
-
-    people = pd.DataFrame(
-        {
-            "pk": [r.pk for r in responses],
-            "partner": [r.partner.name for r in responses],
-            "level": [r.level for r in responses],
-        }
-    )
-    small_partners = set(people.groupby("partner").size().loc[lambda s: s < k].index)
-    people.loc[people["partner"].isin(small_partners), "partner"] = OTHER
-    if (people["partner"] == OTHER).sum() < k:
-        people = people[people["partner"] != OTHER]
-    left_out = len(responses) - len(people)
-    cells = people.groupby(["partner", "level"]).size()
-    blank = {cast(tuple[str, str], key)[0] for key, n in cells.items() if n < k} | {OTHER}
-    people.loc[people["partner"].isin(blank), "level"] = ""
-
-    # An order that says nothing about who answered first.
-    people["order"] = [
-        hashlib.sha256(f"{rnd.pk}:{pk}".encode()).hexdigest() for pk in people["pk"]
-    ]
-    people = people.sort_values(["partner", "level", "order"]).reset_index(drop=True)
-    rows = []
-    for number, person in enumerate(people.itertuples(), start=1):
-        given = answers[int(cast(int, person.pk))]
-        row: dict[str, Any] = {
-            "respondent": number,
-            "round": rnd.number,
-            "partner": person.partner,
-            "level": person.level,
-        }
-        for item in instrument.items:
-            row[item.id] = given.get(item.id)
-        for question in instrument.questions:
-            if question.kind == "phase":
-                row[question.id] = given.get(question.id, "")
-        rows.append(row)
-    columns = ["respondent", "round", "partner", "level", *(i.id for i in instrument.items)]
-    columns += [q.id for q in instrument.questions if q.kind == "phase"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return Export(frame, codebook(instrument, lang), instrument, rnd, k, left_out)
 
 
 def codebook(instrument: Instrument, lang: str) -> list[dict[str, str]]:

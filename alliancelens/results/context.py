@@ -1,0 +1,207 @@
+"""The one context builder behind the results page, the report and the dialogue guide.
+
+Everything here reads a published result (``publish.Publication``) as one
+reader sees it, in one language; nothing is computed from answers. The page
+adds what depends on the visitor's role, the documents add response rates
+and the date they were made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Phase, Round, Stage
+from alliancelens.analysis import AnalysisResult, GroupSummary
+from alliancelens.instrument import FACETS, LEVELS, PERSPECTIVES, Instrument, localized
+
+from .publish import Publication, Scope, charts_of
+
+
+def scale_word(instrument: Instrument, lang: str, index: int) -> str:
+    labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
+    return labels[index].lower()
+
+
+def scale_context(instrument: Instrument, lang: str) -> dict[str, Any]:
+    return {
+        "scale": instrument.scale,
+        "scale_low": scale_word(instrument, lang, 0),
+        "scale_high": scale_word(instrument, lang, -1),
+    }
+
+
+def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> list[dict[str, Any]]:
+    """Rows per perspective with a cell per group (None where hidden)."""
+    return [
+        {
+            "id": p.id,
+            "label": localized(p.label, lang),
+            "cells": [
+                None if g.suppressed or g.perspectives[p.id].hidden else g.perspectives[p.id]
+                for g in groups
+            ],
+        }
+        for p in instrument.perspectives
+    ]
+
+
+def _points(
+    result: AnalysisResult, instrument: Instrument, lang: str
+) -> tuple[list[Any], list[Any]]:
+    """The three strongest and three weakest statements (overall means)."""
+    scored = [
+        (s.mean, item)
+        for item in instrument.items
+        if (s := result.items.get(item.id)) is not None and s.mean is not None
+    ]
+    scored.sort(key=lambda t: (t[0], t[1].id))
+
+    def row(mean: float, item: Any) -> dict[str, Any]:
+        return {
+            "text": localized(item.text, lang),
+            "perspective": localized(instrument.perspective(item.perspective).label, lang),
+            "mean": mean,
+            "reverse": item.reverse,
+        }
+
+    return [row(m, i) for m, i in reversed(scored[-3:])], [row(m, i) for m, i in scored[:3]]
+
+
+def published_context(
+    rnd: Round, publication: Publication, lang: str, scope: Scope
+) -> dict[str, Any]:
+    """What the page and the documents show of a published result."""
+    with translation.override(lang):
+        return _context(rnd, publication, lang, scope)
+
+
+def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> dict[str, Any]:
+    result = publication.result(scope, lang)
+    instrument = rnd.instrument
+    alliance = rnd.alliance
+    charts = charts_of(publication, lang, scope)
+
+    def perspective_label(p: str) -> str:
+        return localized(instrument.perspective(p).label, lang)
+
+    partners = list(result.partners.values())
+    shown_partners = [g for g in partners if not g.suppressed]
+    levels = [result.levels[lvl] for lvl in LEVELS if lvl in result.levels]
+    rows = _table(instrument, lang, partners)
+    level_rows = _table(instrument, lang, levels)
+    for row, level_row in zip(rows, level_rows, strict=True):
+        summary = result.perspectives[row["id"]]
+        row["overall"] = summary.stat
+        row["alpha"] = summary.alpha
+        row["alpha_n"] = summary.alpha_n
+        row["alpha_low"] = summary.alpha_low
+        level_row["gap"] = result.level_gap[row["id"]].gap
+
+    divergences = [
+        {
+            "d": d,
+            "label": instrument.column_label(d.kind, d.id, lang),
+            "perspective": perspective_label(d.perspective),
+            "perspective_id": d.perspective,
+            "prompts": d.prompts.get(lang, []),
+            "high_mean": d.partner_means.get(d.high),
+            "low_mean": d.partner_means.get(d.low),
+        }
+        for d in result.divergence
+        if d.flagged
+    ]
+    advice = [
+        {
+            "a": a,
+            "text": a.text.get(lang, a.text["nl"]),
+            "source": a.source.get(lang, a.source["nl"]),
+            "perspective": perspective_label(a.perspective) if a.perspective else "",
+        }
+        for a in result.advice
+    ]
+    facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
+    strongest, weakest = _points(result, instrument, lang)
+    sections = [
+        {
+            "id": p,
+            "label": perspective_label(p),
+            "description": localized(instrument.perspective(p).description, lang),
+            "summary": result.perspectives[p],
+            "partners": [(g.name, g.perspectives[p]) for g in shown_partners],
+            "items": [
+                {
+                    "text": localized(item.text, lang),
+                    "stat": result.items[item.id],
+                    "reverse": item.reverse,
+                }
+                for item in instrument.items_for(p)
+            ],
+            "divergences": [d for d in divergences if d["perspective_id"] == p][:5],
+            "advice": [a for a in result.advice if a.perspective == p],
+            "chart": charts.get(f"distribution_{p}"),
+        }
+        for p in PERSPECTIVES
+    ]
+    return {
+        "lang": lang,
+        "alliance": alliance,
+        "round": rnd,
+        "instrument": instrument,
+        "result": result,
+        "n_respondents": result.n_respondents,
+        "k": publication.k,
+        "charts": charts,
+        "distribution_charts": [
+            charts[f"distribution_{p}"] for p in PERSPECTIVES if f"distribution_{p}" in charts
+        ],
+        "partners": partners,
+        "levels": levels,
+        "rows": rows,
+        "level_rows": level_rows,
+        "divergences": divergences,
+        "top_divergences": divergences[:3],
+        "disagreement": [
+            {"d": d, "perspective": perspective_label(d.perspective)} for d in result.disagreement
+        ],
+        "advice": advice,
+        "top_advice": result.advice[:3],
+        "facets": [
+            {
+                "label": facet_labels[f],
+                "mean": result.ambition_index.facets[f],
+                "scaled": result.ambition_index.scaled[f],
+                "weakest": f == result.ambition_index.weakest,
+            }
+            for f in FACETS
+        ],
+        "phases": [
+            {
+                "id": ph.value,
+                "label": ph.label,
+                "count": result.phase.distribution.get(ph.value, 0),
+                "declared": ph.value == result.phase.declared,
+                "mode": ph.value == result.phase.mode,
+            }
+            for ph in Phase
+        ],
+        "trend_rows": [
+            {"t": t, "label": perspective_label(t.perspective)}
+            for t in (publication.published.latest_trends if not result.suppressed else [])
+        ],
+        # Free-text answers only in the facilitators' view: a partner lead is
+        # often the manager of the people whose words these are.
+        "own_words": publication.open_answers("ambition_own_words") if scope is None else [],
+        "strongest": strongest,
+        "weakest": weakest,
+        "sections": sections,
+        "phase_label": Phase(alliance.current_phase).label,
+        "phase_help": PHASE_HELP[Phase(alliance.current_phase)],
+        "stage_label": Stage(alliance.stage).label,
+        "stage_see": STAGE_HELP[Stage(alliance.stage)][0],
+        "stage_do": STAGE_HELP[Stage(alliance.stage)][1],
+        "mode_label": Phase(result.phase.mode).label if result.phase.mode else None,
+        **scale_context(instrument, lang),
+    }

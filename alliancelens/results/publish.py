@@ -1,0 +1,225 @@
+"""Publishing a round: the lens runs once when the round closes; outputs read the store.
+
+``round_publish`` computes and stores the published result.
+``publication_of`` is what every output calls: it returns the stored result
+of a round past its closing, publishing it first if that has not happened yet
+(a round that passed its closing time, a round closed before this store
+existed, a restored backup). ``charts_of`` returns the charts of one language
+and view: drawn from the stored result the first time that view is shown (so
+closing a round stays quick and views nobody opens cost nothing), then read
+from the store. Nothing recomputes a figure on a page view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from alliancelens.alliances.models import Round
+from alliancelens.alliances.services import round_close
+from alliancelens.analysis import AnalysisResult, codec
+from alliancelens.analysis.publication import AnswerTable, Published, answer_table, publish
+from alliancelens.analysis.scope import restrict
+from alliancelens.charts import Chart
+
+from .adapter import answers_of, questions_of, round_context, series_of
+from .figures import ALL_CHARTS, SCOPED_CHARTS, chart_group, round_charts
+from .models import PublishedChart, PublishedResult
+
+# The version of the stored form; a stored result of another version is
+# published again from the answers.
+SCHEMA = 1
+
+Scope = frozenset[str] | None  # the partner groups a reader may see; None: all
+
+
+def scope_key(scope: Scope) -> str:
+    """``all`` for facilitators, ``whole`` for observers, ``partner:NAME`` for a lead."""
+    if scope is None:
+        return "all"
+    if not scope:
+        return "whole"
+    return "partner:" + "|".join(sorted(scope))
+
+
+@dataclass
+class Publication:
+    """A stored published result, read back."""
+
+    round: Round
+    stored: PublishedResult
+
+    @cached_property
+    def published(self) -> Published:
+        return codec.loads(Published, self.stored.result)
+
+    @property
+    def k(self) -> int:
+        return self.stored.k
+
+    def result(self, scope: Scope, lang: str) -> AnalysisResult:
+        """The result as a reader with ``scope`` sees it."""
+        full = self.published.result
+        return full if scope is None else restrict(full, scope, lang)
+
+    def open_answers(self, question_id: str) -> list[dict[str, object]]:
+        """Free-text answers side by side per partner shown (facilitators only)."""
+        given = self.published.open_answers.get(question_id, {})
+        return [{"partner": p, "answers": texts} for p, texts in given.items()]
+
+    def answer_table(self) -> AnswerTable:
+        text = PublishedResult.objects.values_list("answer_table", flat=True).get(
+            pk=self.stored.pk
+        )
+        return codec.loads(AnswerTable, text)
+
+
+def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
+    series = series_of(rnd)
+    k = rnd.alliance.anonymity_threshold
+    frame, questions = answers_of(series), questions_of(series)
+    published = publish(
+        frame,
+        rnd.instrument,
+        round=rnd.number,
+        k=k,
+        questions=questions,
+        context=round_context(rnd),
+    )
+    own = frame[frame["round"] == rnd.number]
+    table = answer_table(
+        own, questions[questions["round"] == rnd.number], rnd.instrument, k=k, salt=str(rnd.pk)
+    )
+    return published, table
+
+
+def round_publish(*, round: Round) -> Publication:
+    """Compute and store the published result of a round past its closing.
+
+    A round past its closing time that is still open is closed first, so no
+    answer can arrive after its result was published. Publishing twice keeps
+    the first result.
+    """
+    rnd = round
+    if rnd.state != Round.State.CLOSED:
+        if not rnd.is_past_closing():
+            raise ValueError(f"round {rnd.number} is still open: nothing is published")
+        rnd = round_close(round=rnd)
+    stored = PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+    if stored is not None:
+        return Publication(rnd, stored)
+    published, table = _compute(rnd)
+    try:
+        with transaction.atomic():
+            stored = PublishedResult.objects.create(
+                round=rnd,
+                k=published.result.k,
+                schema=SCHEMA,
+                result=codec.dumps(published),
+                answer_table=codec.dumps(table),
+            )
+    except IntegrityError:
+        # Another request published it a moment earlier: theirs stands.
+        stored = PublishedResult.objects.defer("answer_table").get(round=rnd)
+        return Publication(rnd, stored)
+    publication = Publication(rnd, stored)
+    publication.__dict__["published"] = published
+    return publication
+
+
+def publication_of(rnd: Round) -> Publication | None:
+    """The published result of a round past its closing; None while it is open
+    or once its answers were removed at the end of the retention period."""
+    if rnd.purged_at is not None:
+        return None
+    stored = PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+    if stored is not None:
+        return Publication(rnd, stored)
+    if not rnd.is_past_closing():
+        return None
+    PublishedResult.objects.filter(round=rnd).exclude(schema=SCHEMA).delete()
+    return round_publish(round=rnd)
+
+
+# A row named DRAWN + part records that a part (the shared charts, or one
+# view's own) was drawn, so a view without a chart of a kind is not drawn again.
+DRAWN = "-drawn-"
+
+
+def _marker(name: str) -> bool:
+    return name.startswith(DRAWN)
+
+
+def _part(name: str) -> str:
+    if _marker(name):
+        return name.removeprefix(DRAWN)
+    return "scoped" if chart_group(name) in SCOPED_CHARTS else "shared"
+
+
+def charts_of(
+    publication: Publication,
+    lang: str,
+    scope: Scope,
+    only: frozenset[str] = ALL_CHARTS,
+) -> dict[str, Chart]:
+    """The charts of a reader's view in one language, those of ``only``.
+
+    Drawn from the stored result the first time they are asked for, then
+    read from the store. Charts that are the same in every view (levels,
+    distributions, phase, ambition, trend) are stored once under ``all``.
+    """
+    if publication.published.result.suppressed:
+        return {}
+    key = scope_key(scope)
+    rows = list(
+        PublishedChart.objects.filter(
+            publication=publication.stored, language=lang, scope__in={"all", key}
+        )
+    )
+    wanted = {"scoped": key, "shared": "all"}
+    found = [r for r in rows if r.scope == wanted[_part(r.name)] and not _marker(r.name)]
+    for part, where in wanted.items():
+        if not any(r.name == DRAWN + part and r.scope == where for r in rows):
+            found += _draw(publication, lang, scope, part)
+    ordered = sorted(found, key=lambda c: c.position)
+    return {
+        c.name: Chart(c.svg, c.title, c.alt, list(c.columns), [list(r) for r in c.rows])
+        for c in ordered
+        if chart_group(c.name) in only
+    }
+
+
+def _draw(publication: Publication, lang: str, scope: Scope, part: str) -> list[PublishedChart]:
+    scoped = part == "scoped"
+    key = scope_key(scope) if scoped else "all"
+    with translation.override(lang):
+        drawn = round_charts(
+            publication.round,
+            publication.result(scope, lang),
+            lang,
+            publication.published,
+            only=SCOPED_CHARTS if scoped else ALL_CHARTS - SCOPED_CHARTS,
+        )
+    new = [
+        PublishedChart(
+            publication=publication.stored,
+            language=lang,
+            scope=key,
+            name=name,
+            position=position + (0 if scoped else 100),
+            svg=chart.svg,
+            title=chart.title,
+            alt=chart.alt,
+            columns=chart.columns,
+            rows=chart.rows,
+        )
+        for position, (name, chart) in enumerate(drawn.items())
+    ]
+    marker = PublishedChart(
+        publication=publication.stored, language=lang, scope=key, name=DRAWN + part
+    )
+    PublishedChart.objects.bulk_create([*new, marker], ignore_conflicts=True)
+    return new

@@ -1,0 +1,130 @@
+"""The results page of a round: everything the lens computed, suppressed."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+
+from alliancelens.alliances.models import Round
+from alliancelens.alliances.views.common import (
+    ANY_ROLE,
+    Access,
+    access_for,
+    round_for,
+    round_of,
+)
+
+from .context import published_context, scale_context
+from .documents import (
+    render_guide_html,
+    render_guide_pdf,
+    render_report_html,
+    render_report_pdf,
+)
+from .exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
+from .publish import publication_of
+
+
+@login_required
+def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    access = access_for(request, slug, ANY_ROLE)
+    rnd = round_of(access.alliance, number)
+    lang = translation.get_language() or "nl"
+    # While a round is open, comparing the scores before and after one person
+    # submits would reveal that person's answers: scores wait for the close,
+    # and then come from the result published at closing.
+    publication = publication_of(rnd)
+    if publication is None:
+        return _results_pending(request, access, rnd, lang)
+    context = published_context(rnd, publication, lang, access.visible_partners)
+    context.update(
+        show_scores=True,
+        access=access,
+        own_group_withheld=access.partner is not None
+        and access.partner.name not in context["result"].partners,
+        other_rounds=rnd.alliance.rounds.exclude(pk=rnd.pk),
+    )
+    return render(request, "alliances/results.html", context)
+
+
+def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str) -> HttpResponse:
+    """An open round (or one whose answers were removed): who took part, no scores."""
+    n = rnd.responses.filter(submitted_at__isnull=False).count() if not rnd.purged_at else 0
+    return render(
+        request,
+        "alliances/results.html",
+        {
+            "alliance": rnd.alliance,
+            "round": rnd,
+            "n_respondents": n,
+            "k": rnd.alliance.anonymity_threshold,
+            **scale_context(rnd.instrument, lang),
+            "show_scores": False,
+            "access": access,
+            "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
+        },
+    )
+
+
+@login_required
+def report_download(
+    request: HttpRequest, slug: str, number: int, fmt: str, kind: str = "report"
+) -> HttpResponse:
+    """The round report (or dialogue guide) as PDF or HTML, in the language asked for."""
+    if fmt not in ("pdf", "html"):
+        raise Http404("unknown report format")
+    access = access_for(request, slug, ANY_ROLE)
+    rnd = round_of(access.alliance, number)
+    if not rnd.is_past_closing():
+        raise Http404("reports are made once the round has closed")
+    lang = request.GET.get("lang") or translation.get_language() or "nl"
+    if lang not in ("nl", "en"):
+        lang = "nl"
+    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{kind}-{lang}.{fmt}"
+    renderers = {
+        ("report", "pdf"): render_report_pdf,
+        ("report", "html"): render_report_html,
+        ("guide", "pdf"): render_guide_pdf,
+        ("guide", "html"): render_guide_html,
+    }
+    content = renderers[(kind, fmt)](rnd, lang, access.visible_partners)
+    content_type = "application/pdf" if fmt == "pdf" else "text/html"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "sav": ("application/x-spss-sav", "sav"),
+    "codebook": ("text/csv; charset=utf-8", "csv"),
+}
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+    """Anonymised answers (or the codebook) of a closed round."""
+    if fmt not in EXPORTS:
+        raise Http404("unknown export format")
+    rnd = round_for(request, slug, number)
+    if not rnd.is_past_closing():
+        raise Http404("exports are made once the round has closed")
+    lang = translation.get_language() or "nl"
+    export = build_export(rnd, lang if lang in ("nl", "en") else "nl")
+    content = {
+        "csv": to_csv,
+        "xlsx": to_xlsx,
+        "sav": to_sav,
+        "codebook": codebook_csv,
+    }[fmt](export)
+    content_type, extension = EXPORTS[fmt]
+    stem = "codebook" if fmt == "codebook" else "answers"
+    name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{stem}.{extension}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
