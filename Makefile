@@ -33,6 +33,7 @@ test: setup
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck:
 	$(TEST_ENV) $(BIN)/mypy alliancelens tests

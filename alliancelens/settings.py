@@ -71,7 +71,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "alliancelens.alliances",
+    "alliancelens.access",
     "alliancelens.results",
+    "alliancelens.workshop",
     "alliancelens.scan",
 ]
 

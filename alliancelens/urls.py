@@ -3,14 +3,28 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from alliancelens.alliances.auth import ResetForm, ThrottledLoginForm
-from alliancelens.alliances.views import workshop
+from alliancelens.access import urls as access_urls
+from alliancelens.access import views as access_views
+from alliancelens.access.login import ResetForm, ThrottledLoginForm
+from alliancelens.alliances import urls as setup_urls
+from alliancelens.results import urls as results_urls
+from alliancelens.workshop import urls as workshop_urls
+from alliancelens.workshop import views as workshop_views
+
+# The facilitator's pages of every app, under /alliances/ in one namespace.
+ALLIANCE_PAGES = [
+    *setup_urls.urlpatterns,
+    *access_urls.urlpatterns,
+    *results_urls.urlpatterns,
+    *workshop_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="alliances:list"), name="home"),
-    path("alliances/", include("alliancelens.alliances.urls")),
+    path("alliances/", include((ALLIANCE_PAGES, "alliances"))),
+    path("r/<str:token>/my-data.json", access_views.my_data, name="my_data"),
     path("r/", include("alliancelens.scan.urls")),
-    path("j/<str:code>/", workshop.join, name="join"),
+    path("j/<str:code>/", workshop_views.join, name="join"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledLoginForm),

@@ -15,8 +15,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from alliancelens.alliances.backup import BackupError, import_alliance
-from alliancelens.alliances.members import member_remove
+from alliancelens.access.backup import BackupError, import_alliance
+from alliancelens.access.privacy import participant_erase
+from alliancelens.access.services import access_revoke
 from alliancelens.alliances.models import (
     Alliance,
     AuditEvent,
@@ -25,7 +26,6 @@ from alliancelens.alliances.models import (
     Participant,
     Response,
 )
-from alliancelens.alliances.privacy import participant_erase
 from alliancelens.alliances.services import invitations_issue
 from alliancelens.analysis.report import result_dict
 from alliancelens.instrument import latest_instrument
@@ -135,7 +135,7 @@ class BackupTests(DemoTestCase):
             user=lead, alliance=alliance, role="partner_lead", partner=partner
         )
         gone = User.objects.create_user("gert", password=PASSWORD)
-        member_remove(
+        access_revoke(
             membership=Membership.objects.create(user=gone, alliance=alliance, role="observer"),
             by=facilitator,
         )

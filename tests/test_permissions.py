@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliancelens.alliances.models import Alliance, Membership, Participant, Round
 from alliancelens.alliances.services import invitations_issue, round_create, round_open
-from alliancelens.alliances.workshop import join_link_set, workshop_reveal
+from alliancelens.workshop.services import join_link_set, workshop_reveal
 
 from .base import PASSWORD, AllianceTestCase, answer_everything
 
@@ -227,23 +227,23 @@ class PermissionMatrixTests(AllianceTestCase):
                 {},
                 _codes(302, 405, 405, 405, 405, 405),
             ),
-            ("alliances:members", "get", f"{a}/access/", {}, facilitator_only(200)),
+            ("alliances:access", "get", f"{a}/access/", {}, facilitator_only(200)),
             (
-                "alliances:members",
+                "alliances:access",
                 "post",
                 f"{a}/access/",
                 {"email": "new@example.org", "role": "observer"},
                 facilitator_only(302),
             ),
             (
-                "alliances:member_edit",
+                "alliances:access_edit",
                 "post",
                 f"{a}/access/{member}/",
                 {"role": "partner_lead", "partner": str(partner)},
                 facilitator_only(302),
             ),
             (
-                "alliances:member_delete",
+                "alliances:access_withdraw",
                 "post",
                 f"{a}/access/{member}/withdraw/",
                 {},
@@ -303,8 +303,8 @@ class PermissionMatrixTests(AllianceTestCase):
             ("scan:review", "get", f"/r/{self.token}/review/", {}, everyone(200)),
             ("scan:thanks", "get", f"/r/{self.token}/thanks/", {}, everyone(302)),
             ("scan:intro", "get", "/r/not-a-real-token-at-all/intro/", {}, everyone(404)),
-            ("scan:my_data", "get", f"/r/{self.token}/my-data.json", {}, everyone(200)),
-            ("scan:my_data", "get", "/r/not-a-real-token-at-all/my-data.json", {}, everyone(404)),
+            ("my_data", "get", f"/r/{self.token}/my-data.json", {}, everyone(200)),
+            ("my_data", "get", "/r/not-a-real-token-at-all/my-data.json", {}, everyone(404)),
             ("join", "get", f"/j/{self.join_code}/", {}, everyone(200)),
             ("login", "get", "/accounts/login/", {}, everyone(200)),
             ("logout", "post", "/accounts/logout/", {}, everyone(302)),

@@ -31,8 +31,8 @@ from alliancelens.alliances.services import (
     round_create,
     round_open,
 )
-from alliancelens.alliances.workshop import join_link_set
 from alliancelens.results.adapter import round_analysis
+from alliancelens.workshop.services import join_link_set
 
 from .base import AllianceTestCase, answer_everything, full_answers
 

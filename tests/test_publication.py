@@ -163,7 +163,7 @@ class PublicationTests(AllianceTestCase):
             )
 
     def test_the_retention_purge_removes_the_published_result(self):
-        from alliancelens.alliances.privacy import retention_purge
+        from alliancelens.access.privacy import retention_purge
 
         rnd = self.answered_round()
         self.close(rnd)

@@ -6,12 +6,12 @@ nothing half-done when it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,19 +24,12 @@ from .models import (
     Alliance,
     AuditEvent,
     Invitation,
-    ItemAnswer,
     Membership,
     Participant,
-    QuestionAnswer,
-    Response,
     Round,
     hash_token,
     new_token,
 )
-
-
-class RoundClosedError(Exception):
-    """The round does not (or no longer) accept answers."""
 
 
 def unique_slug(name: str) -> str:
@@ -141,89 +134,3 @@ def invitations_issue(*, invitations: Iterable[Invitation]) -> list[IssuedLink]:
         inv.save(update_fields=["token_hash", "issued_at", "times_issued"])
         issued.append(IssuedLink(invitation=inv, token=token))
     return issued
-
-
-def _locked_invitation(invitation: Invitation) -> Invitation:
-    inv = (
-        Invitation.objects.select_for_update()
-        .select_related("round", "participant__partner")
-        .get(pk=invitation.pk)
-    )
-    if not inv.round.accepts_answers():
-        raise RoundClosedError
-    return inv
-
-
-def _response_for(inv: Invitation) -> Response:
-    try:
-        return inv.response
-    except Response.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            return Response.objects.create(
-                round=inv.round,
-                invitation=inv,
-                partner=inv.participant.partner,
-                level=inv.participant.level,
-            )
-    except IntegrityError:
-        # Another request created it between our check and insert.
-        return Response.objects.get(invitation=inv)
-
-
-@transaction.atomic
-def response_save(
-    *,
-    invitation: Invitation,
-    step: str,
-    items: Mapping[str, int | None],
-    cleared: Iterable[str] = (),
-    questions: Mapping[str, str],
-) -> Response:
-    """Store the answers of one page as a draft (or update a submitted response).
-
-    ``items`` maps item ids to a scale value, or None for "don't know";
-    ``cleared`` names items left unanswered, whose earlier answers go.
-    ``questions`` maps question ids to text; empty text removes the answer.
-    """
-    inv = _locked_invitation(invitation)
-    response = _response_for(inv)
-    ItemAnswer.objects.filter(response=response, item_id__in=list(cleared)).delete()
-    # One upsert per table instead of a query per answer.
-    ItemAnswer.objects.bulk_create(
-        [ItemAnswer(response=response, item_id=i, value=v) for i, v in items.items()],
-        update_conflicts=True,
-        unique_fields=["response", "item_id"],
-        update_fields=["value"],
-    )
-    given = {q: text.strip() for q, text in questions.items() if text.strip()}
-    QuestionAnswer.objects.bulk_create(
-        [QuestionAnswer(response=response, question_id=q, value=v) for q, v in given.items()],
-        update_conflicts=True,
-        unique_fields=["response", "question_id"],
-        update_fields=["value"],
-    )
-    emptied = [q for q in questions if q not in given]
-    QuestionAnswer.objects.filter(response=response, question_id__in=emptied).delete()
-    response.last_step = step
-    response.save(update_fields=["last_step", "updated_at"])
-    return response
-
-
-@transaction.atomic
-def response_submit(*, invitation: Invitation) -> Response:
-    """Submit (or resubmit) the one response of an invitation.
-
-    The invitation row is locked, and a response is unique per invitation,
-    so a double click or two devices never create a second response.
-    """
-    inv = _locked_invitation(invitation)
-    response = _response_for(inv)
-    now = timezone.now()
-    if response.submitted_at is None:
-        response.submitted_at = now
-    response.times_submitted += 1
-    response.last_step = "done"
-    response.save(update_fields=["submitted_at", "times_submitted", "last_step", "updated_at"])
-    return response

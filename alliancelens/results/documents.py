@@ -37,7 +37,7 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
 def render_report_html(rnd: Round, lang: str, partners: Scope = None) -> str:
     context = report_context(rnd, lang, partners)
     with translation.override(lang):
-        return render_to_string("alliances/report/report.html", context)
+        return render_to_string("results/report/report.html", context)
 
 
 def render_report_pdf(rnd: Round, lang: str, partners: Scope = None) -> bytes:
@@ -49,7 +49,7 @@ def render_guide_html(rnd: Round, lang: str, partners: Scope = None) -> str:
     discuss with their questions, and room for agreed actions."""
     context = report_context(rnd, lang, partners)
     with translation.override(lang):
-        return render_to_string("alliances/report/guide.html", context)
+        return render_to_string("results/report/guide.html", context)
 
 
 def render_guide_pdf(rnd: Round, lang: str, partners: Scope = None) -> bytes:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from alliancelens.alliances.models import Round
+from alliancelens.alliances.services import round_close
 from alliancelens.alliances.views.common import (
     ANY_ROLE,
     Access,
@@ -24,7 +28,7 @@ from .documents import (
     render_report_pdf,
 )
 from .exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
-from .publish import publication_of
+from .publish import publication_of, round_publish
 
 
 @login_required
@@ -46,7 +50,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         and access.partner.name not in context["result"].partners,
         other_rounds=rnd.alliance.rounds.exclude(pk=rnd.pk),
     )
-    return render(request, "alliances/results.html", context)
+    return render(request, "results/results.html", context)
 
 
 def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str) -> HttpResponse:
@@ -54,7 +58,7 @@ def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str
     n = rnd.responses.filter(submitted_at__isnull=False).count() if not rnd.purged_at else 0
     return render(
         request,
-        "alliances/results.html",
+        "results/results.html",
         {
             "alliance": rnd.alliance,
             "round": rnd,
@@ -66,6 +70,16 @@ def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str
             "other_rounds": rnd.alliance.rounds.exclude(pk=rnd.pk),
         },
     )
+
+
+@login_required
+@require_POST
+def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Close the round and publish its result: the lens runs here, once."""
+    rnd = round_for(request, slug, number)
+    round_publish(round=round_close(round=rnd, by=request.user))
+    messages.success(request, _("The round is closed; answers can no longer be changed."))
+    return redirect(rnd)
 
 
 @login_required

@@ -10,5 +10,4 @@ urlpatterns = [
     path("<str:token>/p/<str:perspective>/", views.perspective, name="perspective"),
     path("<str:token>/review/", views.review, name="review"),
     path("<str:token>/thanks/", views.thanks, name="thanks"),
-    path("<str:token>/my-data.json", views.my_data, name="my_data"),
 ]

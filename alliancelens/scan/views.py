@@ -18,14 +18,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from alliancelens.alliances.models import Invitation, Phase, Response, Round
-from alliancelens.alliances.privacy import participant_data_given, participant_data_json
-from alliancelens.alliances.services import RoundClosedError, response_save, response_submit
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
 from .forms import DONT_KNOW, PerspectiveForm, initial_from
+from .services import RoundClosedError, response_save, response_submit
 
 STEPS = ("intro", *PERSPECTIVES, "review")
 
@@ -201,7 +200,6 @@ def perspective(
         raise Http404("unknown step")
     instrument = invitation.round.instrument
     lang = translation.get_language() or "nl"
-    stored = _response(invitation)
 
     def make_form(data: Any = None, initial: Any = None) -> PerspectiveForm:
         return PerspectiveForm(
@@ -232,8 +230,12 @@ def perspective(
                     _context(invitation, token, perspective, resume_url=request.path),
                 )
             return redirect(_step_url(token, target))
+        # A successful save never needs the stored answers; a page shown
+        # again (with its errors, or by GET) does.
+        stored = _response(invitation)
         status = 400
     else:
+        stored = _response(invitation)
         form = make_form(initial=initial_from(stored, instrument))
         status = 200
     p = instrument.perspective(perspective)
@@ -335,24 +337,3 @@ def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
         "scan/thanks.html",
         _context(invitation, token, "review", response=stored),
     )
-
-
-@require_GET
-def my_data(request: HttpRequest, token: str) -> HttpResponse:
-    """Everything stored about the person behind this link, for them alone.
-
-    Works in every state of the round: the right to see one's data does not
-    end when a round closes. The facilitator never gets this file with the
-    answers in it; they can only send it to the person's own address.
-    """
-    invitation = Invitation.objects.for_token(token)
-    if invitation is None:
-        raise Http404("unknown invitation")
-    participant = invitation.participant
-    participant_data_given(participant, None, to="the participant, through their link")
-    response = HttpResponse(participant_data_json(participant), content_type="application/json")
-    response["Content-Disposition"] = 'attachment; filename="alliancelens-my-data.json"'
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response

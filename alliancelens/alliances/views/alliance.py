@@ -11,16 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..forms import AllianceForm, EraseForm, ImportForm, ParticipantForm, PartnerForm
+from ..forms import AllianceForm, ImportForm, ParticipantForm, PartnerForm
 from ..importers import participants_import
-from ..models import Alliance, Membership, Participant, Partner, Response
-from ..privacy import participant_data_send, participant_erase
+from ..models import Alliance, Membership, Participant, Partner
 from ..services import alliance_create, invitations_sync
 from .common import (
     ANY_ROLE,
     access_for,
     alliance_for,
-    attempt,
     may_create_alliances,
     user_of,
 )
@@ -184,52 +182,6 @@ def participant_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "alliances/participant_form.html",
         {"alliance": alliance, "form": form, "participant": participant},
     )
-
-
-@login_required
-def participant_erase_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    alliance = alliance_for(request, slug)
-    participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    form = EraseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        erased = participant_erase(
-            participant=participant, mode=form.cleaned_data["answers"], by=user_of(request)
-        )
-        messages.success(
-            request,
-            _(
-                "The participant has been erased: %(deleted)d responses deleted, %(kept)d kept "
-                "as anonymous answers."
-            )
-            % {"deleted": erased.responses_deleted, "kept": erased.responses_kept},
-        )
-        return redirect("alliances:participants", alliance.slug)
-    return render(
-        request,
-        "alliances/participant_erase.html",
-        {
-            "alliance": alliance,
-            "participant": participant,
-            "form": form,
-            "n_responses": Response.objects.filter(invitation__participant=participant).count(),
-        },
-        status=400 if form.is_bound else 200,
-    )
-
-
-@login_required
-@require_POST
-def participant_data_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Send everything stored about one participant to that person's own address."""
-    alliance = alliance_for(request, slug)
-    participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    attempt(
-        request,
-        lambda: participant_data_send(participant=participant, by=user_of(request)),
-        _("Everything stored about %(name)s has been e-mailed to %(email)s.")
-        % {"name": participant.name, "email": participant.email},
-    )
-    return redirect("alliances:participant_edit", alliance.slug, participant.pk)
 
 
 @login_required

@@ -11,13 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from alliancelens.results.publish import round_publish
-
 from ..forms import IssueLinksForm, RoundForm
 from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
 from ..rates import response_rates, response_totals
-from ..services import invitations_issue, round_close, round_create, round_open
+from ..services import invitations_issue, round_create, round_open
 from .common import alliance_for, round_for
 
 
@@ -59,15 +57,6 @@ def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpRespons
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The round is open. Issue the invitation links next."))
-    return redirect(rnd)
-
-
-@login_required
-@require_POST
-def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    rnd = round_for(request, slug, number)
-    round_publish(round=round_close(round=rnd, by=request.user))
-    messages.success(request, _("The round is closed; answers can no longer be changed."))
     return redirect(rnd)
 
 

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import LoginThrottle
+from alliancelens.alliances.models import LoginThrottle
 
 
 class ThrottledLoginForm(AuthenticationForm):

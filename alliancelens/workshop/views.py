@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from alliancelens.alliances.invitations import qr_svg
+from alliancelens.alliances.models import Level, Partner, Round
+from alliancelens.alliances.rates import response_rates, response_totals
+from alliancelens.alliances.views.common import round_for
 from alliancelens.instrument import localized
 from alliancelens.results.publish import charts_of, publication_of, round_publish
 
-from ..invitations import qr_svg
-from ..models import Level, Partner, Round
-from ..rates import response_rates, response_totals
-from ..workshop import JoinRefused, join_link_set, workshop_join, workshop_reveal
-from .common import round_for
+from .services import JoinRefused, join_link_set, workshop_join, workshop_reveal
 
 
 def _join_url(request: HttpRequest, rnd: Round) -> str:
@@ -33,7 +33,7 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     join_url = _join_url(request, rnd) if rnd.join_open else ""
     return render(
         request,
-        "alliances/workshop/projector.html",
+        "workshop/projector.html",
         {
             "alliance": rnd.alliance,
             "round": rnd,
@@ -75,7 +75,7 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
     if not rnd.workshop_revealed:
         return render(
             request,
-            "alliances/workshop/hidden.html",
+            "workshop/hidden.html",
             {"alliance": rnd.alliance, "round": rnd},
             status=403,
         )
@@ -107,7 +107,7 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         context["label"] = instrument.column_label(d.kind, d.id, lang)
         context["perspective"] = localized(instrument.perspective(d.perspective).label, lang)
         context["prompts"] = d.prompts.get(lang, [])
-    return render(request, "alliances/workshop/discuss.html", context)
+    return render(request, "workshop/discuss.html", context)
 
 
 class JoinForm(forms.Form):
@@ -126,7 +126,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """The shared workshop link: choose organisation and level, get a personal link."""
     rnd = get_object_or_404(Round.objects.select_related("alliance"), join_code=code)
     if not rnd.join_open or not rnd.accepts_answers() or rnd.joined >= rnd.join_cap:
-        return render(request, "alliances/workshop/join_closed.html", {"round": rnd}, status=410)
+        return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
     form = JoinForm(request.POST or None, round=rnd)
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,15 +137,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 language=translation.get_language() or "nl",
             )
         except JoinRefused:
-            return render(
-                request, "alliances/workshop/join_closed.html", {"round": rnd}, status=410
-            )
+            return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
         response = redirect("scan:resume", link.token)
         response["Referrer-Policy"] = "no-referrer"
         return response
     return render(
         request,
-        "alliances/workshop/join.html",
+        "workshop/join.html",
         {"round": rnd, "alliance": rnd.alliance, "form": form},
         status=400 if form.is_bound else 200,
     )

@@ -26,8 +26,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
-from .history import Actor, record
-from .models import (
+from alliancelens.alliances.history import Actor, record
+from alliancelens.alliances.models import (
     Alliance,
     AuditEvent,
     Invitation,

@@ -6,9 +6,9 @@ import secrets
 
 from django.db import transaction
 
-from .history import Actor
-from .models import Invitation, Level, Participant, Partner, Round
-from .services import IssuedLink, invitations_issue, round_close
+from alliancelens.alliances.history import Actor
+from alliancelens.alliances.models import Invitation, Level, Participant, Partner, Round
+from alliancelens.alliances.services import IssuedLink, invitations_issue, round_close
 
 JOIN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0)
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from alliancelens.alliances.models import Alliance
+
 from ...backup import export_json
-from ...models import Alliance
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .history import record
-from .models import Alliance, AuditEvent, Membership, Partner
+from alliancelens.alliances.history import record
+from alliancelens.alliances.models import Alliance, AuditEvent, Membership, Partner
 
 Role = Membership.Role
 
@@ -44,7 +44,7 @@ def set_password_link(user: User, request: HttpRequest) -> str:
 
 
 @transaction.atomic
-def member_grant(
+def access_grant(
     *,
     alliance: Alliance,
     email: str,
@@ -111,7 +111,7 @@ def _free_username(email: str) -> str:
 
 
 @transaction.atomic
-def member_change(
+def access_change(
     *, membership: Membership, role: str, partner: Partner | None, by: User
 ) -> Membership:
     if role != Role.FACILITATOR:
@@ -131,7 +131,7 @@ def member_change(
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership, by: User) -> None:
+def access_revoke(*, membership: Membership, by: User) -> None:
     _check_last_facilitator(membership)
     record(
         membership.alliance,

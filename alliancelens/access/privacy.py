@@ -21,10 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alliancelens.results.models import PublishedResult
-
-from .history import Actor, record
-from .models import (
+from alliancelens.alliances.history import Actor, record
+from alliancelens.alliances.models import (
     Alliance,
     AuditEvent,
     Invitation,
@@ -33,6 +31,7 @@ from .models import (
     Response,
     Round,
 )
+from alliancelens.results.models import PublishedResult
 
 ERASE_MODES = ("delete", "anonymise")
 
@@ -106,7 +105,7 @@ def participant_data_send(*, participant: Participant, by: Actor) -> None:
         message = EmailMessage(
             _("What AllianceLens stores about you"),
             render_to_string(
-                "alliances/participant_data_email.txt",
+                "access/participant_data_email.txt",
                 {"participant": participant, "alliance": participant.partner.alliance},
             ),
             to=[participant.email],

@@ -1,0 +1,28 @@
+"""Results pages: the published result, its report, guide and exports."""
+
+from django.urls import path
+
+from . import views
+
+# Part of the "alliances" namespace: alliancelens/urls.py puts the pages
+# of every app under /alliances/ together.
+urlpatterns = [
+    path("<slug:slug>/rounds/<int:number>/close/", views.round_close_view, name="round_close"),
+    path("<slug:slug>/rounds/<int:number>/results/", views.results, name="results"),
+    path(
+        "<slug:slug>/rounds/<int:number>/report.<str:fmt>",
+        views.report_download,
+        name="report",
+    ),
+    path(
+        "<slug:slug>/rounds/<int:number>/guide.<str:fmt>",
+        views.report_download,
+        {"kind": "guide"},
+        name="guide",
+    ),
+    path(
+        "<slug:slug>/rounds/<int:number>/export/<str:fmt>/",
+        views.export_download,
+        name="export",
+    ),
+]
