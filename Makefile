@@ -40,7 +40,7 @@ typecheck:
 
 # Both passes run on every core (pytest-xdist); the SQLite pass also
 # measures coverage and fails under 90 %.
-PYTEST_PARALLEL ?= -n auto
+PYTEST_PARALLEL ?= -n auto --dist loadscope
 
 pytest:
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_PARALLEL) --cov=alliancelens --cov-report=term:skip-covered --cov-fail-under=90
@@ -61,9 +61,16 @@ demo: setup
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
 
+# Every figure and ratio of docs/benchmarks.md, measured in one run: the
+# lens against a numpy floor and the CLI against pandas, the report, the
+# results page against a plain page, saving a page against a bare insert
+# (SQLite, then a throw-away PostgreSQL 15).
 bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_analysis.py
 	DEBUG=1 $(BIN)/python scripts/bench_report.py
+	DEBUG=1 $(BIN)/python scripts/bench_pages.py
+	$(BIN)/python scripts/bench_save.py
+	bash scripts/with-postgres.sh $(BIN)/python scripts/bench_save.py
 
 # 200 respondents completing the scan at once against gunicorn on loopback;
 # SQLite by default, PostgreSQL when DATABASE_URL is set (docs/benchmarks.md).

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "alliancelens.results",
     "alliancelens.workshop",
     "alliancelens.scan",
+    "alliancelens.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,16 +1,25 @@
 """Benchmark the analysis engine: 10,000 respondents × 40 items × 20 partners.
 
-Run with `make bench`. Prints the measured times and the ratio to the
-1-second target; nothing here asserts, the figures go into docs/benchmarks.md.
+Run with `make bench`. Prints, measured in the same run:
+- analyze() against a numpy floor that computes the core figures (n, mean
+  and variance per alliance, partner, level and partner × level for every
+  statement, and every respondent's perspective scores) from the same
+  strings with one factorisation and bincounts: target analyze() within 3x;
+- `alliancelens analyze` on the same answers as a CSV file against a pandas
+  process that reads that CSV and computes the basic figures: target 2x.
+Nothing here asserts; the figures go into docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from copy import deepcopy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,6 +72,63 @@ def answers(instrument, seed: int = 1) -> pd.DataFrame:  # type: ignore[no-untyp
     )
 
 
+def numpy_floor(frame: pd.DataFrame, instrument) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The core figures with nothing but a factorisation and bincounts."""
+    codes = {c: pd.factorize(frame[c])[0] for c in ("respondent", "partner", "level", "item")}
+    sizes = {c: int(codes[c].max()) + 1 for c in codes}
+    values = frame["value"].to_numpy(dtype=float)
+    answered = ~np.isnan(values)
+    cell = (codes["partner"] * sizes["level"] + codes["level"]) * sizes["item"] + codes["item"]
+    cell, x = cell[answered], values[answered]
+    shape = (sizes["partner"], sizes["level"], sizes["item"])
+    length = int(np.prod(shape))
+    n = np.bincount(cell, minlength=length).reshape(shape).astype(float)
+    total = np.bincount(cell, x, minlength=length).reshape(shape)
+    squares = np.bincount(cell, x * x, minlength=length).reshape(shape)
+    out: dict[str, np.ndarray] = {}
+    for name, axes in (("cell", ()), ("partner", (1,)), ("level", (0,)), ("alliance", (0, 1))):
+        cn, cs, cq = (a.sum(axis=axes) if axes else a for a in (n, total, squares))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{name}.mean"] = cs / cn
+            out[f"{name}.var"] = (cq - cs * cs / cn) / (cn - 1)
+    perspective_of = {i.id: PERSPECTIVES.index(i.perspective) for i in instrument.items}
+    item_names = pd.unique(frame["item"])
+    item_perspective = np.array([perspective_of[str(i)] for i in item_names])
+    slot = (
+        codes["respondent"][answered] * len(PERSPECTIVES)
+        + item_perspective[codes["item"]][answered]
+    )
+    people = sizes["respondent"] * len(PERSPECTIVES)
+    counts = np.bincount(slot, minlength=people)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["scores"] = np.bincount(slot, x, minlength=people) / counts
+    return out
+
+
+def cli_against_pandas(frame: pd.DataFrame) -> tuple[float, float]:
+    """Seconds of `alliancelens analyze` and of a pandas process on the same CSV."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answers.csv"
+        frame.to_csv(path, index=False)
+        pandas_code = (
+            "import pandas as pd, sys; f = pd.read_csv(sys.argv[1]); "
+            "f.groupby(['partner', 'level', 'item'])['value'].agg(['mean', 'std', 'count']); "
+            "f.groupby('item')['value'].agg(['mean', 'std', 'count'])"
+        )
+        timings = []
+        for command in (
+            [sys.executable, "-m", "alliancelens", "analyze", str(path)],
+            [sys.executable, "-c", pandas_code, str(path)],
+        ):
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+                runs.append(time.perf_counter() - start)
+            timings.append(statistics.median(runs))
+    return timings[0], timings[1]
+
+
 def main() -> None:
     instrument = forty_item_instrument()
     frame = answers(instrument)
@@ -86,6 +152,25 @@ def main() -> None:
         f"max {max(times):.3f} s over 5 runs"
     )
     print(f"target {TARGET_SECONDS:.1f} s: median is {median / TARGET_SECONDS:.2f} × the target")
+    numpy_floor(frame, instrument)
+    floors = []
+    for _ in range(5):
+        start = time.perf_counter()
+        numpy_floor(frame, instrument)
+        floors.append(time.perf_counter() - start)
+    floor = statistics.median(floors)
+    ratio = median / floor
+    print(
+        f"numpy floor (factorise + bincount): median {floor:.3f} s; "
+        f"analyze() / floor = {ratio:.1f}x  target <= 3x: {'met' if ratio <= 3 else 'MISSED'}"
+    )
+    cli, pandas_process = cli_against_pandas(frame)
+    cli_ratio = cli / pandas_process
+    print(
+        f"CLI `alliancelens analyze` on the CSV: median {cli:.2f} s; pandas process reading it "
+        f"and computing the basic figures: {pandas_process:.2f} s; ratio {cli_ratio:.1f}x  "
+        f"target <= 2x: {'met' if cli_ratio <= 2 else 'MISSED'}"
+    )
     print(
         f"result: n={result.n_respondents}, {len(result.partners)} partners, "
         f"{len(result.partner_levels)} partner × level cells, "

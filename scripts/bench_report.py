@@ -36,7 +36,7 @@ def main() -> None:
         Participant,
         Partner,
         QuestionAnswer,
-        Response,
+        ScanResponse,
     )
     from alliancelens.alliances.services import (
         alliance_create,
@@ -52,11 +52,11 @@ def main() -> None:
     partners = [Partner.objects.create(alliance=alliance, name=f"Partner {i}") for i in range(5)]
     for n in range(RESPONDENTS):
         Participant.objects.create(partner=partners[n % 5], name=f"P{n}", level=list(Level)[n % 3])
-    rnd = round_open(round=round_create(alliance=alliance, title="Bench"))
+    rnd = round_open(rnd=round_create(alliance=alliance, title="Bench"))
     instrument = rnd.instrument
     items, questions = [], []
     for inv in rnd.invitations.select_related("participant__partner"):
-        response = Response.objects.create(
+        response = ScanResponse.objects.create(
             round=rnd,
             invitation=inv,
             partner=inv.participant.partner,
@@ -87,7 +87,7 @@ def main() -> None:
         )
     ItemAnswer.objects.bulk_create(items)
     QuestionAnswer.objects.bulk_create(questions)
-    round_close(round=rnd)
+    round_close(rnd=rnd)
 
     render_report_pdf(rnd, "nl")  # warm-up: fonts, templates, rule file
     times = []

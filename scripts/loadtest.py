@@ -157,7 +157,7 @@ def build_fixture(respondents: int) -> Fixture:
         )
         for n in range(respondents)
     )
-    rnd = round_open(round=round_create(alliance=alliance, title="Load test"))
+    rnd = round_open(rnd=round_create(alliance=alliance, title="Load test"))
     links = invitations_issue(invitations=rnd.invitations.all())
     return Fixture(round_id=rnd.pk, tokens={link.token: link.invitation.pk for link in links})
 
@@ -453,10 +453,10 @@ def read_back(fixture: Fixture, respondents: list[Respondent]) -> Stored:
     """Compare what each respondent sent with what the database holds."""
     from django.db import connections
 
-    from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, Response
+    from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, ScanResponse
 
     connections.close_all()  # a fresh connection sees every commit
-    responses = Response.objects.filter(round_id=fixture.round_id)
+    responses = ScanResponse.objects.filter(round_id=fixture.round_id)
     items: dict[int, dict[str, str]] = {}
     for inv, item, value in ItemAnswer.objects.filter(response__in=responses).values_list(
         "response__invitation_id", "item_id", "value"

@@ -12,10 +12,11 @@ from alliancelens.alliances.models import (
     Alliance,
     Invitation,
     Level,
+    Membership,
     Participant,
     Partner,
-    Response,
     Round,
+    ScanResponse,
 )
 from alliancelens.alliances.services import (
     alliance_create,
@@ -29,12 +30,18 @@ PASSWORD = "correct horse battery staple"
 
 
 class AllianceTestCase(TestCase):
-    """A facilitator with an alliance of three partners, and an outsider
-    who facilitates another alliance and must see nothing of this one."""
+    """A facilitator with an alliance of three partners, and the named people
+    around it: a partner lead for Gemeente, an observer, a stranger with an
+    account but no role, and an outsider who facilitates another alliance.
+    The last two must see nothing of this one."""
 
     alliance: Alliance
     facilitator: User
+    lead: User
+    observer: User
+    stranger: User
     outsider: User
+    observer_membership: Membership
     partners: dict[str, Partner]
     participants: list[Participant]
 
@@ -50,6 +57,18 @@ class AllianceTestCase(TestCase):
             name: Partner.objects.create(alliance=cls.alliance, name=name)
             for name in ("Gemeente", "Woningcorporatie", "Zorg")
         }
+        cls.lead = User.objects.create_user("lena", password=PASSWORD)
+        cls.observer = User.objects.create_user("otto", password=PASSWORD)
+        cls.stranger = User.objects.create_user("sam", password=PASSWORD)
+        Membership.objects.create(
+            user=cls.lead,
+            alliance=cls.alliance,
+            role=Membership.Role.PARTNER_LEAD,
+            partner=cls.partners["Gemeente"],
+        )
+        cls.observer_membership = Membership.objects.create(
+            user=cls.observer, alliance=cls.alliance, role=Membership.Role.OBSERVER
+        )
         cls.participants = []
         for pname, partner in cls.partners.items():
             for i, level in enumerate(
@@ -70,7 +89,16 @@ class AllianceTestCase(TestCase):
 
     def open_round(self, title: str = "Ronde 1") -> Round:
         rnd = round_create(alliance=self.alliance, title=title)
-        return round_open(round=rnd)
+        return round_open(rnd=rnd)
+
+    def answer(self, rnd: Round, participant: Participant, value: str = "4") -> None:
+        """The participant answers every statement with ``value`` and submits."""
+        answer_by_service(
+            Invitation.objects.select_related("participant__partner").get(
+                round=rnd, participant=participant
+            ),
+            value,
+        )
 
     def token_for(self, rnd: Round, participant: Participant) -> str:
         inv = Invitation.objects.get(round=rnd, participant=participant)
@@ -86,6 +114,23 @@ def full_answers(perspective: str, value: str = "4") -> dict[str, Any]:
     return data
 
 
+def answer_by_service(invitation: Invitation, value: str = "4") -> None:
+    """What answer_everything does through the pages, through the services:
+    every statement of every perspective answered with ``value``, then
+    submitted. For fixtures; tests of the respondent's pages use HTTP."""
+    from alliancelens.scan.services import response_save, response_submit
+
+    instrument = latest_instrument()
+    for p in ("ambition", "interests", "relationship", "organisation", "process"):
+        response_save(
+            invitation=invitation,
+            step=p,
+            items={item.id: int(value) for item in instrument.items_for(p)},
+            questions={},
+        )
+    response_submit(invitation=invitation)
+
+
 def answer_everything(client: Any, token: str, value: str = "4") -> None:
     for p in ("ambition", "interests", "relationship", "organisation", "process"):
         response = client.post(f"/r/{token}/p/{p}/", full_answers(p, value))
@@ -95,7 +140,7 @@ def answer_everything(client: Any, token: str, value: str = "4") -> None:
 
 
 def submitted(rnd: Round) -> int:
-    return Response.objects.filter(round=rnd, submitted_at__isnull=False).count()
+    return ScanResponse.objects.filter(round=rnd, submitted_at__isnull=False).count()
 
 
 def strip_tags(html: bytes) -> str:
@@ -135,3 +180,11 @@ class DemoTestCase(TestCase):
         assert found is not None
         cls.password = found.group(1)
         cls.alliance = Alliance.objects.get(slug="demo")
+        # The demo published its closed rounds; the facilitators' charts of
+        # round 2 are drawn here once, not again in every test.
+        from alliancelens.results.publish import charts_of, publication_of
+
+        publication = publication_of(cls.alliance.rounds.get(number=2))
+        assert publication is not None
+        for lang in ("nl", "en"):
+            charts_of(publication, lang, None)

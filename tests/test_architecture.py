@@ -16,7 +16,7 @@ ALLOWED = {
     "scan/views.py": "shows a respondent their own answers on the review page",
     "access/privacy.py": "a person's own data file and erasure",
     "access/backup.py": "backup and restore of an alliance",
-    "alliances/management/commands/demo.py": "writes the demo's answers",
+    "demo/management/commands/demo.py": "writes the demo's answers",
 }
 
 

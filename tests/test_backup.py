@@ -24,10 +24,10 @@ from alliancelens.alliances.models import (
     Invitation,
     Membership,
     Participant,
-    Response,
+    ScanResponse,
 )
 from alliancelens.alliances.services import invitations_issue
-from alliancelens.analysis.report import result_dict
+from alliancelens.analysis.render import result_dict
 from alliancelens.instrument import latest_instrument
 from alliancelens.results.adapter import round_analysis
 
@@ -97,7 +97,7 @@ def registers(alliance: Alliance) -> dict[str, Any]:
             key=repr,
         ),
         "responses": sorted(
-            Response.objects.filter(round__alliance=alliance).values_list(
+            ScanResponse.objects.filter(round__alliance=alliance).values_list(
                 "round__number",
                 "invitation__participant__name",
                 "partner__name",

@@ -43,7 +43,7 @@ class PhoneKeyboardTests(StaticLiveServerTestCase):
         alliance = alliance_create(facilitator=user, name="Gezonde Wijk")
         partner = Partner.objects.create(alliance=alliance, name="Gemeente")
         self.person = Participant.objects.create(partner=partner, name="Anna", level=Level.BOARD)
-        rnd = round_open(round=round_create(alliance=alliance, title="Ronde 1"))
+        rnd = round_open(rnd=round_create(alliance=alliance, title="Ronde 1"))
         (link,) = invitations_issue(invitations=rnd.invitations.all())
         self.url = f"{self.live_server_url}/r/{link.token}/"
         self._pw = sync_playwright().start()

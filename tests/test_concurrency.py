@@ -14,7 +14,7 @@ import threading
 from django.db import connection, connections
 from django.test import Client, TransactionTestCase
 
-from alliancelens.alliances.models import ItemAnswer, Level, Participant, Partner, Response
+from alliancelens.alliances.models import ItemAnswer, Level, Participant, Partner, ScanResponse
 from alliancelens.alliances.services import (
     alliance_create,
     invitations_issue,
@@ -47,7 +47,7 @@ class SimultaneousSubmitTests(TransactionTestCase):
         alliance = alliance_create(facilitator=User.objects.create_user("f"), name="A")
         partner = Partner.objects.create(alliance=alliance, name="P")
         Participant.objects.create(partner=partner, name="X", level=Level.BOARD)
-        rnd = round_open(round=round_create(alliance=alliance, title="R"))
+        rnd = round_open(rnd=round_create(alliance=alliance, title="R"))
         (link,) = invitations_issue(invitations=rnd.invitations.all())
         self.token = link.token
 
@@ -92,7 +92,7 @@ class SimultaneousSubmitTests(TransactionTestCase):
             [(path, full_answers("ambition", str(v))) for v in (1, 2, 3, 4)]
         )
         assert statuses == [302] * 4
-        assert Response.objects.count() == 1
+        assert ScanResponse.objects.count() == 1
         assert len(set(ItemAnswer.objects.values_list("value", flat=True))) == 1
 
     def test_simultaneous_submits_create_one_response(self):
@@ -103,7 +103,7 @@ class SimultaneousSubmitTests(TransactionTestCase):
         for _ in range(3):
             statuses = self.run_together([(path, {}) for _ in range(6)])
             assert statuses == [302] * 6
-        response = Response.objects.get()
+        response = ScanResponse.objects.get()
         assert response.times_submitted == 18
         assert response.submitted_at is not None
 
@@ -116,6 +116,50 @@ class SimultaneousSubmitTests(TransactionTestCase):
             ]
         )
         assert statuses == [302, 302]
-        response = Response.objects.get()
+        response = ScanResponse.objects.get()
         assert response.submitted_at is not None
         assert ItemAnswer.objects.filter(item_id__startswith="pro_", value=5).count() == 8
+
+
+class SaveWhileClosingTests(TransactionTestCase):
+    """Closing a round waits for the saves under way, and a save that started
+    before the close cannot land after it: the published result holds every
+    answer that was acknowledged."""
+
+    def test_closing_waits_for_a_save_under_way_and_later_saves_are_refused(self):
+        import time
+
+        from django.contrib.auth.models import User
+        from django.db import transaction
+
+        from alliancelens.alliances.models import Invitation, Round
+        from alliancelens.alliances.services import round_close
+        from alliancelens.scan.services import RoundClosedError, _locked_response
+
+        alliance = alliance_create(facilitator=User.objects.create_user("f"), name="A")
+        partner = Partner.objects.create(alliance=alliance, name="P")
+        Participant.objects.create(partner=partner, name="X", level=Level.BOARD)
+        rnd = round_open(rnd=round_create(alliance=alliance, title="R"))
+        invitation = Invitation.objects.select_related("round", "participant__partner").get()
+        locked, closed_at = threading.Event(), []
+
+        def close() -> None:
+            try:
+                locked.wait(10)
+                round_close(rnd=Round.objects.get(pk=rnd.pk))
+                closed_at.append(time.monotonic())
+            finally:
+                connections.close_all()
+
+        closer = threading.Thread(target=close)
+        closer.start()
+        with transaction.atomic():
+            _locked_response(invitation)  # the save's locks, held until commit
+            locked.set()
+            time.sleep(0.5)
+            committed_at = time.monotonic()
+        closer.join(15)
+        assert closed_at and closed_at[0] >= committed_at
+        invitation = Invitation.objects.select_related("round", "participant__partner").get()
+        with self.assertRaises(RoundClosedError), transaction.atomic():
+            _locked_response(invitation)

@@ -12,7 +12,7 @@ import pyreadstat
 from alliancelens.alliances.models import Level, Participant, Partner
 from alliancelens.alliances.services import round_close
 
-from .base import AllianceTestCase, DemoTestCase, answer_everything
+from .base import AllianceTestCase, DemoTestCase
 
 
 class DemoExportTests(DemoTestCase):
@@ -86,10 +86,10 @@ class SmallGroupExportTests(AllianceTestCase):
         ]
         from alliancelens.alliances.services import invitations_sync
 
-        invitations_sync(round=rnd)
+        invitations_sync(rnd=rnd)
         for person in people:
-            answer_everything(self.client, self.token_for(rnd, person), "4")
-        rnd = round_close(round=rnd)
+            self.answer(rnd, person, "4")
+        rnd = round_close(rnd=rnd)
         from alliancelens.results.exports import build_export
 
         frame = build_export(rnd).frame

@@ -220,8 +220,8 @@ class RoundManagementTests(AllianceTestCase):
         for name, count in counts.items():
             people = [p for p in self.participants if p.partner.name == name][:count]
             for person in people:
-                answer_everything(self.client, self.token_for(rnd, person), "3")
-        round_close(round=rnd)
+                self.answer(rnd, person, "3")
+        round_close(rnd=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")
         table = results_table(page.content)
         # Columns: all partners, Gemeente, Woningcorporatie, Zorg. Zorg alone
@@ -238,7 +238,7 @@ class RoundManagementTests(AllianceTestCase):
         token = self.token_for(rnd, self.participants[0])
         self.client.post(f"/r/{token}/p/ambition/", {"amb_direction": "4", "nav": "next"})
         self.client.post(f"/r/{token}/review/")
-        round_close(round=rnd)
+        round_close(rnd=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")
         assert page.status_code == 200
         self.assertContains(page, "nog geen resultaten")
@@ -246,22 +246,22 @@ class RoundManagementTests(AllianceTestCase):
     def test_results_with_fewer_than_k_respondents_show_nothing(self):
         rnd = self.open_round()
         for person in self.participants[:2]:
-            answer_everything(self.client, self.token_for(rnd, person), "3")
-        round_close(round=rnd)
+            self.answer(rnd, person, "3")
+        round_close(rnd=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")
         self.assertContains(page, "nog geen resultaten")
         assert results_table(page.content) == {}
 
     def test_deleting_the_alliance_takes_its_rounds_and_responses_along(self):
         rnd = self.open_round()
-        answer_everything(self.client, self.token_for(rnd, self.participants[0]), "3")
+        self.answer(rnd, self.participants[0], "3")
         self.alliance.delete()
         assert not Round.objects.filter(pk=rnd.pk).exists()
 
     def test_a_partner_with_answers_cannot_be_deleted(self):
         rnd = self.open_round()
         person = self.participants[0]
-        answer_everything(self.client, self.token_for(rnd, person), "3")
+        self.answer(rnd, person, "3")
         page = self.client.post(f"{self.base}/partners/{person.partner.pk}/delete/", follow=True)
         self.assertContains(page, "kan niet worden verwijderd")
         assert self.alliance.partners.filter(pk=person.partner.pk).exists()

@@ -21,9 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliancelens.alliances.models import Alliance, Membership, Participant, Round
 from alliancelens.alliances.services import invitations_issue, round_create, round_open
+from alliancelens.results.publish import charts_of, round_publish
 from alliancelens.workshop.services import join_link_set, workshop_reveal
 
-from .base import PASSWORD, AllianceTestCase, answer_everything
+from .base import PASSWORD, AllianceTestCase, answer_by_service
 
 ROLES = ("anonymous", "stranger", "other", "facilitator", "lead", "observer", "admin")
 DENIED = {403, 404, 405}
@@ -60,7 +61,11 @@ def everyone(ok: int) -> dict[str, int]:
 def fingerprint() -> str:
     """A hash of every row of the project's own tables and users."""
     digest = hashlib.sha256()
-    models: list[Any] = [*apps.get_app_config("alliances").get_models(), User]
+    models: list[Any] = [
+        *apps.get_app_config("alliances").get_models(),
+        *apps.get_app_config("results").get_models(),
+        User,
+    ]
     for model in models:
         for row in model.objects.order_by("pk").values():
             digest.update(repr(sorted(row.items())).encode())
@@ -91,9 +96,6 @@ def url_names() -> set[str]:
 @override_settings(LANGUAGE_CODE="en")
 class PermissionMatrixTests(AllianceTestCase):
     other_alliance: Alliance
-    stranger: User
-    lead: User
-    observer: User
     admin: User
     observer_membership: Membership
     join_code: str
@@ -103,26 +105,20 @@ class PermissionMatrixTests(AllianceTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.other_alliance = Alliance.objects.get(name="Elders")
-        cls.stranger = User.objects.create_user("sam", password=PASSWORD)
-        cls.lead = User.objects.create_user("lena", password=PASSWORD)
-        cls.observer = User.objects.create_user("otto", password=PASSWORD)
         cls.admin = User.objects.create_superuser("ada", password=PASSWORD)
-        gemeente = cls.partners["Gemeente"]
-        Membership.objects.create(
-            user=cls.lead, alliance=cls.alliance, role="partner_lead", partner=gemeente
-        )
-        cls.observer_membership = Membership.objects.create(
-            user=cls.observer, alliance=cls.alliance, role="observer"
-        )
         # Round 1: everyone answered, revealed in a workshop (and so closed).
-        first = round_open(round=round_create(alliance=cls.alliance, title="Een"))
-        client = Client()
-        for token in tokens(first):
-            answer_everything(client, token)
-        workshop_reveal(round=first)
+        first = round_open(rnd=round_create(alliance=cls.alliance, title="Een"))
+        for invitation in first.invitations.select_related("participant__partner"):
+            answer_by_service(invitation)
+        # Published, with the charts of every view drawn, once for the class:
+        # every request of the matrix runs in a transaction that is rolled back.
+        publication = round_publish(rnd=workshop_reveal(rnd=first))
+        for lang in ("nl", "en"):
+            for scope in (None, frozenset({"Gemeente"}), frozenset()):
+                charts_of(publication, lang, scope)
         # Round 2: open, with the shared join link on. Round 3: a draft.
-        second = round_open(round=round_create(alliance=cls.alliance, title="Twee"))
-        cls.join_code = join_link_set(round=second, open=True).join_code
+        second = round_open(rnd=round_create(alliance=cls.alliance, title="Twee"))
+        cls.join_code = join_link_set(rnd=second, is_open=True).join_code
         round_create(alliance=cls.alliance, title="Drie")
         cls.token = tokens(second)[0]
 
@@ -422,9 +418,8 @@ class AdminRulesTests(AllianceTestCase):
         from django.core.exceptions import ValidationError
 
         other = Alliance.objects.get(name="Elders").partners.create(name="Vreemd")
-        user = User.objects.create_user("lena")
         membership = Membership(
-            user=user, alliance=self.alliance, role="partner_lead", partner=other
+            user=self.stranger, alliance=self.alliance, role="partner_lead", partner=other
         )
         with self.assertRaises(ValidationError):
             membership.full_clean()

@@ -40,7 +40,7 @@ class PinningTests(AllianceTestCase):
             draft = round_create(alliance=self.alliance, title="Concept")
             draft.instrument_version = 1
             draft.save()
-            assert round_open(round=draft).instrument_version == 2
+            assert round_open(rnd=draft).instrument_version == 2
         finally:
             loader.DATA_DIR = original
             get_instrument.cache_clear()

@@ -22,8 +22,8 @@ from alliancelens.alliances.models import (
     ItemAnswer,
     Participant,
     QuestionAnswer,
-    Response,
     Round,
+    ScanResponse,
 )
 from alliancelens.alliances.services import (
     invitations_issue,
@@ -34,7 +34,7 @@ from alliancelens.alliances.services import (
 from alliancelens.results.adapter import round_analysis
 from alliancelens.workshop.services import join_link_set
 
-from .base import AllianceTestCase, answer_everything, full_answers
+from .base import AllianceTestCase, answer_by_service, answer_everything, full_answers
 
 
 @override_settings(LANGUAGE_CODE="en")
@@ -45,13 +45,12 @@ class ParticipantRightsTests(AllianceTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        rnd = round_open(round=round_create(alliance=cls.alliance, title="Een"))
-        client = Client()
-        for link in invitations_issue(invitations=rnd.invitations.all()):
-            answer_everything(client, link.token, "4")
-        cls.round = round_close(round=rnd)
+        rnd = round_open(rnd=round_create(alliance=cls.alliance, title="Een"))
+        for invitation in rnd.invitations.select_related("participant__partner"):
+            answer_by_service(invitation, "4")
+        cls.round = round_close(rnd=rnd)
         cls.person = Participant.objects.get(name="Zorg persoon 1")
-        response = Response.objects.get(invitation__participant=cls.person)
+        response = ScanResponse.objects.get(invitation__participant=cls.person)
         QuestionAnswer.objects.create(
             response=response, question_id="ambition_own_words", value="mijn eigen woorden"
         )
@@ -112,7 +111,7 @@ class ParticipantRightsTests(AllianceTestCase):
         self.assert_logged_without_name("delete")
 
     def test_erasing_with_the_answers_removes_them_from_an_open_round(self):
-        rnd = round_open(round=round_create(alliance=self.alliance, title="Twee"))
+        rnd = round_open(rnd=round_create(alliance=self.alliance, title="Twee"))
         (link,) = invitations_issue(invitations=rnd.invitations.filter(participant=self.person))
         answer_everything(Client(), link.token)
         self.login()
@@ -120,12 +119,12 @@ class ParticipantRightsTests(AllianceTestCase):
             f"{self.base()}/erase/", {"answers": "delete", "confirm": "on"}, follow=True
         )
         self.assertContains(page, "1 responses deleted, 1 kept as anonymous answers")
-        assert not Response.objects.filter(round=rnd).exists()
-        assert Response.objects.filter(round=self.round).count() == 12
+        assert not ScanResponse.objects.filter(round=rnd).exists()
+        assert ScanResponse.objects.filter(round=self.round).count() == 12
 
     def test_erasing_but_keeping_the_answers_leaves_no_link_and_the_same_results(self):
         before = round_analysis(self.round)
-        response = Response.objects.get(invitation__participant=self.person)
+        response = ScanResponse.objects.get(invitation__participant=self.person)
         self.login()
         self.client.post(f"{self.base()}/erase/", {"answers": "anonymise", "confirm": "on"})
         response.refresh_from_db()
@@ -158,14 +157,14 @@ class ParticipantRightsTests(AllianceTestCase):
         assert not AuditEvent.objects.filter(action="participant_erased").exists()
 
     def test_no_ip_address_or_browser_is_stored_for_a_respondent(self):
-        rnd = round_open(round=round_create(alliance=self.alliance, title="Twee"))
+        rnd = round_open(rnd=round_create(alliance=self.alliance, title="Twee"))
         (link,) = invitations_issue(invitations=rnd.invitations.filter(participant=self.person))
         ip, agent = "203.0.113.77", "TellTaleBrowser/9.9 (Unique)"
         client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=agent, HTTP_X_FORWARDED_FOR=ip)
         client.get(f"/r/{link.token}/intro/?lang=en")
         client.post(f"/r/{link.token}/p/ambition/", full_answers("ambition"))
         client.post(f"/r/{link.token}/review/")
-        assert Response.objects.filter(round=rnd, submitted_at__isnull=False).count() == 1
+        assert ScanResponse.objects.filter(round=rnd, submitted_at__isnull=False).count() == 1
         models: list[Any] = list(apps.get_models())
         for model in models:
             for row in model.objects.all().values():
@@ -183,13 +182,13 @@ class ParticipantRightsTests(AllianceTestCase):
 @override_settings(LANGUAGE_CODE="en")
 class RetentionTests(AllianceTestCase):
     def make_round(self, title: str, closed_days_ago: int | None, people: list[Participant]):
-        rnd = round_open(round=round_create(alliance=self.alliance, title=title))
+        rnd = round_open(rnd=round_create(alliance=self.alliance, title=title))
         rnd.invitations.exclude(participant__in=people).delete()
         client = Client()
         for link in invitations_issue(invitations=rnd.invitations.all()):
             answer_everything(client, link.token)
         if closed_days_ago is not None:
-            rnd = round_close(round=rnd)
+            rnd = round_close(rnd=rnd)
             Round.objects.filter(pk=rnd.pk).update(
                 closed_at=timezone.now() - timedelta(days=closed_days_ago)
             )
@@ -207,19 +206,19 @@ class RetentionTests(AllianceTestCase):
         dry = io.StringIO()
         call_command("purge", "--dry-run", stdout=dry)
         assert "rounds 1: would delete 6 responses and 6 invitation links" in dry.getvalue()
-        assert Response.objects.filter(round=old).count() == 6
+        assert ScanResponse.objects.filter(round=old).count() == 6
 
         out = io.StringIO()
         call_command("purge", stdout=out)
         assert f"{self.alliance.slug}: rounds 1: deleted 6 responses" in out.getvalue()
         old.refresh_from_db()
         assert old.purged_at is not None
-        assert not Response.objects.filter(round=old).exists()
+        assert not ScanResponse.objects.filter(round=old).exists()
         assert not Invitation.objects.filter(round=old).exists()
         # The roster stays: it is the list for the next round.
         assert Participant.objects.filter(pk__in=[p.pk for p in only_old + both]).count() == 6
-        assert Response.objects.filter(round=recent).count() == 6
-        assert Response.objects.filter(round=current).count() == 3
+        assert ScanResponse.objects.filter(round=recent).count() == 6
+        assert ScanResponse.objects.filter(round=current).count() == 3
         event = AuditEvent.objects.get(action="retention_purged")
         assert event.actor == "" and event.detail["rounds"] == [1]
 
@@ -236,7 +235,7 @@ class RetentionTests(AllianceTestCase):
         self.alliance.save()
         rnd = self.make_round("Vergeten", None, self.participants[:3])
         Round.objects.filter(pk=rnd.pk).update(closes_at=timezone.now() - timedelta(days=60))
-        join_link_set(round=rnd, open=True)
+        join_link_set(rnd=rnd, is_open=True)
         call_command("purge", stdout=io.StringIO())
         rnd.refresh_from_db()
         assert rnd.state == Round.State.CLOSED and rnd.purged_at is not None
@@ -268,7 +267,7 @@ class RetentionTests(AllianceTestCase):
         out = io.StringIO()
         call_command("purge", stdout=out)
         assert out.getvalue().strip() == "nothing to delete"
-        assert Response.objects.count() == 3
+        assert ScanResponse.objects.count() == 3
 
     def test_the_period_is_set_in_the_alliance_settings_and_checked(self):
         self.login()

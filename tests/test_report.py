@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pypdf
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from alliancelens.results.documents import render_report_html
 
@@ -20,12 +22,32 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 
 
 class ReportTests(DemoTestCase):
+    """One Dutch PDF from the command and one English PDF from the download
+    button, made once for the class."""
+
+    pdf_nl: bytes
+    download_en: dict[str, Any]
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
         cls.partners = list(cls.alliance.partners.values_list("name", flat=True))
+        import tempfile
 
-    def write(self, tmp: str, fmt: str, lang: str) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            cls.pdf_nl = cls.write(tmp, "pdf", "nl")
+        client = Client()
+        client.login(username="facilitator", password=cls.password)
+        download = client.get("/alliances/demo/rounds/2/report.pdf?lang=en")
+        cls.download_en = {
+            "status": download.status_code,
+            "type": download["Content-Type"],
+            "disposition": download["Content-Disposition"],
+            "content": download.content,
+        }
+
+    @staticmethod
+    def write(tmp: str, fmt: str, lang: str) -> bytes:
         path = f"{tmp}/report.{fmt}"
         call_command(
             "report",
@@ -44,10 +66,7 @@ class ReportTests(DemoTestCase):
             return f.read()
 
     def test_the_dutch_pdf_has_headings_perspectives_partners_and_advice(self):
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            pages, text = pdf_text(self.write(tmp, "pdf", "nl"))
+        pages, text = pdf_text(self.pdf_nl)
         assert pages >= 8
         for heading in (
             "Inhoud",
@@ -70,10 +89,7 @@ class ReportTests(DemoTestCase):
         assert re.search(r"\d+ / \d+", text)  # page numbers
 
     def test_the_english_pdf_is_in_english(self):
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            _, text = pdf_text(self.write(tmp, "pdf", "en"))
+        _, text = pdf_text(self.download_en["content"])
         for heading in (
             "Contents",
             "Summary",
@@ -119,10 +135,10 @@ class ReportTests(DemoTestCase):
         self.client.login(username="facilitator", password=self.password)
         page = self.client.get("/alliances/demo/rounds/2/results/")
         self.assertContains(page, "/alliances/demo/rounds/2/report.pdf?lang=en")
-        pdf = self.client.get("/alliances/demo/rounds/2/report.pdf?lang=en")
-        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-        assert pdf.content.startswith(b"%PDF")
-        assert "attachment" in pdf["Content-Disposition"]
+        pdf = self.download_en
+        assert pdf["status"] == 200 and pdf["type"] == "application/pdf"
+        assert pdf["content"].startswith(b"%PDF")
+        assert "attachment" in pdf["disposition"]
         assert self.client.get("/alliances/demo/rounds/3/report.pdf").status_code == 404
         assert self.client.get("/alliances/demo/rounds/2/report.exe").status_code == 404
 

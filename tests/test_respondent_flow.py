@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, Response
+from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, ScanResponse
 from alliancelens.alliances.services import round_close, round_create
 from alliancelens.instrument import latest_instrument
 
@@ -53,7 +53,7 @@ class RespondentFlowTests(AllianceTestCase):
         done = self.client.post(self.url("review/"))
         self.assertRedirects(done, self.url("thanks/"))
 
-        response = Response.objects.get(invitation__participant=self.participant)
+        response = ScanResponse.objects.get(invitation__participant=self.participant)
         assert response.is_submitted
         assert response.partner == self.participant.partner
         assert response.level == self.participant.level
@@ -79,7 +79,7 @@ class RespondentFlowTests(AllianceTestCase):
         self.assertContains(page, "Er is niets", status_code=400)
         self.assertContains(page, 'id="item-rel_trust"', status_code=400)
         assert ItemAnswer.objects.count() == 0
-        assert Response.objects.count() == 0
+        assert ScanResponse.objects.count() == 0
 
     def test_an_unknown_phase_is_a_form_error(self):
         page = self.client.post(
@@ -106,22 +106,22 @@ class RespondentFlowTests(AllianceTestCase):
         other = Client()
         other.post(self.url("p/ambition/"), full_answers("ambition", "1"))
         other.post(self.url("review/"))
-        assert Response.objects.filter(invitation__participant=self.participant).count() == 1
-        response = Response.objects.get()
+        assert ScanResponse.objects.filter(invitation__participant=self.participant).count() == 1
+        response = ScanResponse.objects.get()
         assert response.times_submitted == 3
         assert ItemAnswer.objects.get(response=response, item_id="amb_direction").value == 1
         assert submitted(self.round) == 1
 
     def test_answers_stay_editable_after_submitting_until_the_round_closes(self):
         answer_everything(self.client, self.token, "4")
-        first = Response.objects.get().submitted_at
+        first = ScanResponse.objects.get().submitted_at
         self.client.post(self.url("p/process/"), full_answers("process", "2"))
         assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
         review = self.client.get(self.url("review/"))
         self.assertContains(review, "Wijzigingen versturen")
-        assert Response.objects.get().submitted_at == first
+        assert ScanResponse.objects.get().submitted_at == first
 
-        round_close(round=self.round)
+        round_close(rnd=self.round)
         closed = self.client.get(self.url("p/process/"))
         assert closed.status_code == 410
         self.assertContains(closed, "Deze ronde is gesloten", status_code=410)
@@ -135,7 +135,7 @@ class RespondentFlowTests(AllianceTestCase):
         self.round.save()
         page = self.client.post(self.url("p/ambition/"), full_answers("ambition"))
         assert page.status_code == 410
-        assert Response.objects.count() == 0
+        assert ScanResponse.objects.count() == 0
 
     def test_a_round_that_is_not_open_yet_says_so(self):
         draft = round_create(alliance=self.alliance, title="Later")
@@ -196,7 +196,7 @@ class RespondentFlowTests(AllianceTestCase):
         page = self.client.post(self.url("review/"))
         assert page.status_code == 400
         self.assertContains(page, "Beantwoord minstens één stelling", status_code=400)
-        assert not Response.objects.filter(submitted_at__isnull=False).exists()
+        assert not ScanResponse.objects.filter(submitted_at__isnull=False).exists()
 
     def test_progress_is_shown_on_every_step(self):
         page = self.client.get(self.url("p/relationship/"))

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client, override_settings
 
-from alliancelens.alliances.models import AuditEvent, Membership, Participant, Response, Round
+from alliancelens.alliances.models import AuditEvent, Membership, Participant, Round, ScanResponse
 from alliancelens.alliances.services import invitations_issue, round_close, round_create
 from alliancelens.alliances.services import round_open as open_
 from alliancelens.analysis.scope import restrict
@@ -31,23 +31,12 @@ def visible_text(html: bytes) -> str:
 
 
 class ScopedResultsTests(AllianceTestCase):
-    lead: User
-    observer: User
     round: Round
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.lead = User.objects.create_user("lena", password=PASSWORD)
-        cls.observer = User.objects.create_user("otto", password=PASSWORD)
-        Membership.objects.create(
-            user=cls.lead,
-            alliance=cls.alliance,
-            role="partner_lead",
-            partner=cls.partners["Gemeente"],
-        )
-        Membership.objects.create(user=cls.observer, alliance=cls.alliance, role="observer")
-        rnd = open_(round=round_create(alliance=cls.alliance, title="Een"))
+        rnd = open_(rnd=round_create(alliance=cls.alliance, title="Een"))
         links = invitations_issue(invitations=rnd.invitations.select_related("participant"))
         client = Client()
         # Gemeente answers 5 everywhere, the others 1: every statement diverges.
@@ -60,7 +49,7 @@ class ScopedResultsTests(AllianceTestCase):
                     data["ambition_own_words"] = f"woorden-van-{partner}"
                 assert client.post(f"/r/{link.token}/p/{p}/", data).status_code == 302
             assert client.post(f"/r/{link.token}/review/").status_code == 302
-        cls.round = round_close(round=rnd)
+        cls.round = round_close(rnd=rnd)
 
     def results(self, user: User) -> bytes:
         self.client.force_login(user)
@@ -114,7 +103,7 @@ class ScopedResultsTests(AllianceTestCase):
         assert "Where partners see it differently" in text
 
     def test_a_lead_whose_partner_is_below_k_sees_it_hidden(self):
-        Response.objects.filter(
+        ScanResponse.objects.filter(
             invitation__participant__in=Participant.objects.filter(partner__name="Gemeente")[:2]
         ).delete()
         html = self.results(self.lead)
@@ -123,7 +112,7 @@ class ScopedResultsTests(AllianceTestCase):
 
     def test_with_one_other_partner_a_lead_sees_only_the_whole(self):
         """The whole minus their own group would be the other partner's figures."""
-        Response.objects.filter(invitation__participant__partner__name="Zorg").delete()
+        ScanResponse.objects.filter(invitation__participant__partner__name="Zorg").delete()
         html = self.results(self.lead)
         text = visible_text(html)
         table = results_table(html)
@@ -261,8 +250,8 @@ class MembersTests(AllianceTestCase):
         assert not AuditEvent.objects.filter(action__startswith="member").exists()
 
     def test_withdrawing_access_is_recorded_and_takes_effect(self):
-        otto = User.objects.create_user("otto", password=PASSWORD)
-        m = Membership.objects.create(user=otto, alliance=self.alliance, role="observer")
+        otto = self.observer
+        m = self.observer_membership
         self.login()
         self.client.post(f"/alliances/{self.alliance.slug}/access/{m.pk}/withdraw/")
         assert not Membership.objects.filter(pk=m.pk).exists()

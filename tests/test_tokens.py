@@ -8,7 +8,7 @@ import re
 
 from django.db import connection
 
-from alliancelens.alliances.models import Invitation, Response
+from alliancelens.alliances.models import Invitation, ScanResponse
 from alliancelens.alliances.services import invitations_issue, round_close
 from alliancelens.instrument import latest_instrument
 
@@ -69,8 +69,8 @@ class TokenTests(AllianceTestCase):
         assert page.context["round"] == rnd2
         assert b" checked" not in page.content
         self.client.post(f"/r/{token2}/p/ambition/", full_answers("ambition", "5"))
-        r1 = Response.objects.get(round=rnd1)
-        r2 = Response.objects.get(round=rnd2)
+        r1 = ScanResponse.objects.get(round=rnd1)
+        r2 = ScanResponse.objects.get(round=rnd2)
         assert set(r1.item_answers.values_list("value", flat=True)) == {2}
         assert set(r2.item_answers.values_list("value", flat=True)) == {5}
         assert r2.item_answers.count() == len(latest_instrument().items_for("ambition"))
@@ -79,7 +79,7 @@ class TokenTests(AllianceTestCase):
         rnd1 = self.open_round("Ronde 1")
         token1 = self.token_for(rnd1, self.participants[0])
         self.open_round("Ronde 2")
-        round_close(round=rnd1)
+        round_close(rnd=rnd1)
         page = self.client.get(f"/r/{token1}/intro/")
         # Round 1 is closed: the round-1 link says so and never shows round 2.
         assert page.status_code == 410

@@ -6,7 +6,7 @@ import re
 
 from alliancelens.alliances.models import Invitation, Participant, Round
 
-from .base import AllianceTestCase, answer_everything
+from .base import AllianceTestCase
 
 
 class WorkshopTests(AllianceTestCase):
@@ -15,7 +15,7 @@ class WorkshopTests(AllianceTestCase):
         self.round = self.open_round()
         self.base = f"/alliances/{self.alliance.slug}/rounds/1"
         for person in self.participants[:9]:
-            answer_everything(self.client, self.token_for(self.round, person), "4")
+            self.answer(self.round, person, "4")
         self.login()
 
     def test_the_projector_counts_per_partner_and_refreshes_until_revealed(self):
@@ -46,7 +46,7 @@ class WorkshopTests(AllianceTestCase):
         rnd2 = self.open_round("Ronde 2")
         for person in self.participants:
             value = "1" if person.partner.name == "Zorg" else "5"
-            answer_everything(self.client, self.token_for(rnd2, person), value)
+            self.answer(rnd2, person, value)
         self.login()
         base = f"/alliances/{self.alliance.slug}/rounds/2"
         self.client.post(f"{base}/workshop/reveal/")

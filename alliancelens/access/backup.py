@@ -36,8 +36,8 @@ from alliancelens.alliances.models import (
     Participant,
     Partner,
     QuestionAnswer,
-    Response,
     Round,
+    ScanResponse,
 )
 
 FORMAT = "alliancelens-alliance"
@@ -65,7 +65,7 @@ TABLES = (
     ),
     Table(
         "responses",
-        Response,
+        ScanResponse,
         "round__alliance",
         {"round_id": "rounds", "invitation_id": "invitations", "partner_id": "partners"},
     ),

@@ -28,8 +28,8 @@ from alliancelens.alliances.models import (
     Invitation,
     LoginThrottle,
     Participant,
-    Response,
     Round,
+    ScanResponse,
 )
 from alliancelens.results.models import PublishedResult
 
@@ -41,7 +41,7 @@ def participant_data(participant: Participant) -> dict[str, Any]:
     rounds = []
     invitations = participant.invitations.select_related("round").order_by("round__number")
     for inv in invitations:
-        response = Response.objects.filter(invitation=inv).first()
+        response = ScanResponse.objects.filter(invitation=inv).first()
         entry: dict[str, Any] = {
             "round": inv.round.number,
             "round_title": inv.round.title,
@@ -153,7 +153,7 @@ def participant_erase(*, participant: Participant, mode: str, by: Actor) -> Eras
         raise ValueError(f"mode must be one of {', '.join(ERASE_MODES)}, not {mode!r}")
     alliance = participant.partner.alliance
     responses = list(
-        Response.objects.select_for_update()
+        ScanResponse.objects.select_for_update()
         .select_related("round")
         .filter(invitation__participant=participant)
     )
@@ -236,7 +236,7 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
                 .order_by("number")
             )
             ids = [r.pk for r in rounds]
-            responses = Response.objects.filter(round__in=ids)
+            responses = ScanResponse.objects.filter(round__in=ids)
             invitations = Invitation.objects.filter(round__in=ids)
             purged = Purged(
                 alliance.slug, [r.number for r in rounds], responses.count(), invitations.count()

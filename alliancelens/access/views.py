@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alliancelens.alliances.models import Invitation, Membership, Participant, Response
+from alliancelens.alliances.models import Invitation, Membership, Participant, ScanResponse
 from alliancelens.alliances.views.common import alliance_for, attempt, user_of
 
 from .forms import EraseForm, MemberForm
@@ -140,7 +140,9 @@ def participant_erase_view(request: HttpRequest, slug: str, pk: int) -> HttpResp
             "alliance": alliance,
             "participant": participant,
             "form": form,
-            "n_responses": Response.objects.filter(invitation__participant=participant).count(),
+            "n_responses": ScanResponse.objects.filter(
+                invitation__participant=participant
+            ).count(),
         },
         status=400 if form.is_bound else 200,
     )

@@ -120,11 +120,11 @@ class IssueLinksForm(forms.Form):
     )
     output = forms.ChoiceField(choices=OUTPUTS, widget=forms.RadioSelect, label=_("What to do"))
 
-    def __init__(self, *args: Any, round: Round, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rnd: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["invitations"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = round.invitations.select_related("participant__partner")
+        field.queryset = rnd.invitations.select_related("participant__partner")
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

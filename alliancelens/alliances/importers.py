@@ -284,6 +284,6 @@ def participants_import(*, alliance: Alliance, filename: str, content: bytes) ->
         Participant.objects.bulk_create(pending)
         # Open rounds invite newcomers straight away.
         for rnd in alliance.rounds.filter(state="open"):
-            invitations_sync(round=rnd)
+            invitations_sync(rnd=rnd)
     report.created = pending
     return report

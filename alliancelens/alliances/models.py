@@ -390,7 +390,7 @@ class Invitation(models.Model):
         return f"{self.participant} → {self.round}"
 
 
-class Response(models.Model):
+class ScanResponse(models.Model):
     """The answers of one invitation: a draft until submitted, editable until closing.
 
     Partner and level are copied in when the response starts, so results do
@@ -425,7 +425,9 @@ class Response(models.Model):
 class ItemAnswer(models.Model):
     """A scale answer; ``value`` None means "don't know"."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="item_answers")
+    response = models.ForeignKey(
+        ScanResponse, on_delete=models.CASCADE, related_name="item_answers"
+    )
     item_id = models.CharField(max_length=64)
     value = models.SmallIntegerField(null=True, blank=True)
 
@@ -442,7 +444,7 @@ class QuestionAnswer(models.Model):
     """An answer to a non-scale question: a phase id or free text."""
 
     response = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="question_answers"
+        ScanResponse, on_delete=models.CASCADE, related_name="question_answers"
     )
     question_id = models.CharField(max_length=64)
     value = models.TextField()

@@ -72,19 +72,19 @@ def round_create(*, alliance: Alliance, title: str, **fields: object) -> Round:
     return rnd
 
 
-def invitations_sync(*, round: Round) -> int:
+def invitations_sync(*, rnd: Round) -> int:
     """Make sure every participant of the alliance has an invitation; return how many new."""
-    existing = set(round.invitations.values_list("participant_id", flat=True))
-    missing = Participant.objects.filter(partner__alliance=round.alliance).exclude(pk__in=existing)
+    existing = set(rnd.invitations.values_list("participant_id", flat=True))
+    missing = Participant.objects.filter(partner__alliance=rnd.alliance).exclude(pk__in=existing)
     created = Invitation.objects.bulk_create(
-        [Invitation(round=round, participant=p) for p in missing], ignore_conflicts=True
+        [Invitation(round=rnd, participant=p) for p in missing], ignore_conflicts=True
     )
     return len(created)
 
 
 @transaction.atomic
-def round_open(*, round: Round, by: Actor = None) -> Round:
-    rnd = Round.objects.select_for_update().get(pk=round.pk)
+def round_open(*, rnd: Round, by: Actor = None) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
     if rnd.state == Round.State.CLOSED:
         raise ValidationError(_("A closed round cannot be opened again."), code="closed")
     if rnd.state == Round.State.DRAFT:
@@ -96,13 +96,13 @@ def round_open(*, round: Round, by: Actor = None) -> Round:
         rnd.opened_at = timezone.now()
         rnd.save(update_fields=["instrument_id", "instrument_version", "state", "opened_at"])
         record(rnd.alliance, AuditEvent.Action.ROUND_OPENED, by, round=rnd.number)
-    invitations_sync(round=rnd)
+    invitations_sync(rnd=rnd)
     return rnd
 
 
 @transaction.atomic
-def round_close(*, round: Round, by: Actor = None) -> Round:
-    rnd = Round.objects.select_for_update().get(pk=round.pk)
+def round_close(*, rnd: Round, by: Actor = None) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
     if rnd.state != Round.State.CLOSED:
         rnd.state = Round.State.CLOSED
         rnd.closed_at = timezone.now()

@@ -24,7 +24,7 @@ from alliancelens.instrument import (
 from .csvinput import read_answers_csv
 from .engine import Context, analyze_rounds
 from .frame import AnswersError
-from .report import rounds_dict, rounds_markdown
+from .render import rounds_dict, rounds_markdown
 from .suppression import K_MAX, K_MIN
 
 

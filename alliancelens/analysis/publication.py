@@ -70,7 +70,7 @@ def publish(
     frame: pd.DataFrame,
     instrument: Instrument,
     *,
-    round: int,
+    number: int,
     k: int,
     questions: pd.DataFrame | None = None,
     context: Context | None = None,
@@ -78,26 +78,26 @@ def publish(
     """The published result of round ``round``; ``frame`` holds it and the
     closed rounds before it (same instrument), nothing later."""
     questions = empty_questions() if questions is None else questions
-    later = sorted({int(r) for r in frame["round"] if int(r) > round})
+    later = sorted({int(r) for r in frame["round"] if int(r) > number})
     if later:
-        raise AnswersError(f"round {round} cannot be published with later rounds {later}")
-    if frame.empty or round not in set(frame["round"]):
+        raise AnswersError(f"round {number} cannot be published with later rounds {later}")
+    if frame.empty or number not in set(frame["round"]):
         # No one submitted: the round still publishes, with nothing shown.
         frame = frame.iloc[0:0]
     rounds = analyze_rounds(frame, instrument, k=k, questions=questions, context=context)
-    result = rounds.rounds.get(round)
+    result = rounds.rounds.get(number)
     if result is None:
         from .engine import analyze
 
         result = analyze(
-            frame.iloc[0:0].assign(round=round),
+            frame.iloc[0:0].assign(round=number),
             instrument,
             k=k,
             questions=questions.iloc[0:0],
             context=context,
         )
-        result = _numbered(result, round)
-    own = questions[questions["round"] == round]
+        result = _numbered(result, number)
+    own = questions[questions["round"] == number]
     return Published(
         result=result,
         trends=rounds.trends,

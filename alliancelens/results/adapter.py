@@ -80,39 +80,39 @@ def questions_of(rounds: Sequence[Round]) -> pd.DataFrame:
     )
 
 
-def round_answers(round: Round) -> pd.DataFrame:
-    return answers_of([round])
+def round_answers(rnd: Round) -> pd.DataFrame:
+    return answers_of([rnd])
 
 
-def round_questions(round: Round) -> pd.DataFrame:
-    return questions_of([round])
+def round_questions(rnd: Round) -> pd.DataFrame:
+    return questions_of([rnd])
 
 
-def round_context(round: Round) -> Context:
-    alliance = round.alliance
+def round_context(rnd: Round) -> Context:
+    alliance = rnd.alliance
     return Context(declared_phase=alliance.current_phase, stage=alliance.stage)
 
 
-def series_of(round: Round) -> list[Round]:
+def series_of(rnd: Round) -> list[Round]:
     """The closed earlier rounds with the same instrument, and this one, oldest first."""
-    earlier = round.alliance.rounds.filter(
-        number__lt=round.number, state=Round.State.CLOSED, instrument_id=round.instrument_id
+    earlier = rnd.alliance.rounds.filter(
+        number__lt=rnd.number, state=Round.State.CLOSED, instrument_id=rnd.instrument_id
     ).order_by("number")
-    return [*earlier, round]
+    return [*earlier, rnd]
 
 
-def round_analysis(round: Round) -> AnalysisResult:
+def round_analysis(rnd: Round) -> AnalysisResult:
     """The round's analysis computed afresh from its rows, with the closed
     earlier rounds as its series.
 
     For checks only (a restored backup must analyse, tests compare it with
     the store): every output reads the published result instead.
     """
-    series = series_of(round)
+    series = series_of(rnd)
     return analyze_rounds(
         answers_of(series),
-        round.instrument,
-        k=round.alliance.anonymity_threshold,
+        rnd.instrument,
+        k=rnd.alliance.anonymity_threshold,
         questions=questions_of(series),
-        context=round_context(round),
-    ).rounds[round.number]
+        context=round_context(rnd),
+    ).rounds[rnd.number]

@@ -16,14 +16,14 @@ from alliancelens.alliances.models import Round
 from alliancelens.alliances.rates import response_rates, response_totals
 
 from .context import published_context
-from .publish import Scope, publication_of
+from .publish import NotPublished, Scope, publication_of
 
 
 def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]:
     """The page's context (``context.published_context``), with response rates."""
     publication = publication_of(rnd)
     if publication is None:
-        raise ValueError(f"round {rnd.number} has no published result (still open or purged)")
+        raise NotPublished(f"round {rnd.number} has no published result (open, or purged)")
     context = published_context(rnd, publication, lang, scope)
     all_rates = response_rates(rnd)
     context.update(

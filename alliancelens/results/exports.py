@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from alliancelens.alliances.models import Level, Phase, Round
 from alliancelens.instrument import PHASES, Instrument, localized
 
-from .publish import publication_of
+from .publish import NotPublished, publication_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def build_export(rnd: Round, lang: str = "nl") -> Export:
     """The published answer table of a round past its closing, ready to write."""
     publication = publication_of(rnd)
     if publication is None:
-        raise ValueError(f"round {rnd.number} has no published result (still open or purged)")
+        raise NotPublished(f"round {rnd.number} has no published result (open, or purged)")
     table = publication.answer_table()
     frame = pd.DataFrame(table.rows, columns=table.columns)
     instrument = rnd.instrument

@@ -84,7 +84,7 @@ def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
     published = publish(
         frame,
         rnd.instrument,
-        round=rnd.number,
+        number=rnd.number,
         k=k,
         questions=questions,
         context=round_context(rnd),
@@ -96,52 +96,69 @@ def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
     return published, table
 
 
-def round_publish(*, round: Round) -> Publication:
+def round_publish(*, rnd: Round) -> Publication:
     """Compute and store the published result of a round past its closing.
 
     A round past its closing time that is still open is closed first, so no
     answer can arrive after its result was published. Publishing twice keeps
-    the first result.
+    the first result. A draft (never opened) publishes nothing.
     """
-    rnd = round
+    if rnd.state == Round.State.DRAFT:
+        raise NotPublished(f"round {rnd.number} was never opened: nothing is published")
     if rnd.state != Round.State.CLOSED:
         if not rnd.is_past_closing():
-            raise ValueError(f"round {rnd.number} is still open: nothing is published")
-        rnd = round_close(round=rnd)
-    stored = PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+            raise NotPublished(f"round {rnd.number} is still open: nothing is published")
+        rnd = round_close(rnd=rnd)
+    stored = _stored(rnd)
     if stored is not None:
         return Publication(rnd, stored)
     published, table = _compute(rnd)
-    try:
-        with transaction.atomic():
-            stored = PublishedResult.objects.create(
-                round=rnd,
-                k=published.result.k,
-                schema=SCHEMA,
-                result=codec.dumps(published),
-                answer_table=codec.dumps(table),
-            )
-    except IntegrityError:
-        # Another request published it a moment earlier: theirs stands.
-        stored = PublishedResult.objects.defer("answer_table").get(round=rnd)
-        return Publication(rnd, stored)
+    with transaction.atomic():
+        # The round is locked while the result is stored, and read again:
+        # a retention purge that ran meanwhile wins, and so does another
+        # request that published first.
+        locked = Round.objects.select_for_update().get(pk=rnd.pk)
+        if locked.purged_at is not None:
+            raise NotPublished(f"round {rnd.number}: its answers were deleted")
+        stored = _stored(rnd)
+        if stored is not None:
+            return Publication(rnd, stored)
+        PublishedResult.objects.filter(round=rnd).delete()  # an older stored form
+        stored = PublishedResult.objects.create(
+            round=rnd,
+            k=published.result.k,
+            schema=SCHEMA,
+            result=codec.dumps(published),
+            answer_table=codec.dumps(table),
+        )
     publication = Publication(rnd, stored)
     publication.__dict__["published"] = published
     return publication
 
 
+class NotPublished(Exception):
+    """The round has no published result: still open, never opened, or purged."""
+
+
+def _stored(rnd: Round) -> PublishedResult | None:
+    return PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+
+
 def publication_of(rnd: Round) -> Publication | None:
     """The published result of a round past its closing; None while it is open
-    or once its answers were removed at the end of the retention period."""
-    if rnd.purged_at is not None:
+    or a draft, or once its answers were removed at the end of the retention
+    period."""
+    if rnd.purged_at is not None or rnd.state == Round.State.DRAFT:
         return None
-    stored = PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+    stored = _stored(rnd)
     if stored is not None:
         return Publication(rnd, stored)
     if not rnd.is_past_closing():
         return None
-    PublishedResult.objects.filter(round=rnd).exclude(schema=SCHEMA).delete()
-    return round_publish(round=rnd)
+    try:
+        return round_publish(rnd=rnd)
+    except NotPublished:
+        return None
 
 
 # A row named DRAWN + part records that a part (the shared charts, or one
@@ -221,5 +238,9 @@ def _draw(publication: Publication, lang: str, scope: Scope, part: str) -> list[
     marker = PublishedChart(
         publication=publication.stored, language=lang, scope=key, name=DRAWN + part
     )
-    PublishedChart.objects.bulk_create([*new, marker], ignore_conflicts=True)
+    try:
+        with transaction.atomic():
+            PublishedChart.objects.bulk_create([*new, marker], ignore_conflicts=True)
+    except IntegrityError:
+        pass  # the result was deleted meanwhile (retention purge): shown, not kept
     return new

@@ -42,6 +42,7 @@ def results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     publication = publication_of(rnd)
     if publication is None:
         return _results_pending(request, access, rnd, lang)
+    rnd = publication.round  # closed by now, if it was past its closing time
     context = published_context(rnd, publication, lang, access.visible_partners)
     context.update(
         show_scores=True,
@@ -77,7 +78,7 @@ def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str
 def round_close_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Close the round and publish its result: the lens runs here, once."""
     rnd = round_for(request, slug, number)
-    round_publish(round=round_close(round=rnd, by=request.user))
+    round_publish(rnd=round_close(rnd=rnd, by=request.user))
     messages.success(request, _("The round is closed; answers can no longer be changed."))
     return redirect(rnd)
 
@@ -91,8 +92,8 @@ def report_download(
         raise Http404("unknown report format")
     access = access_for(request, slug, ANY_ROLE)
     rnd = round_of(access.alliance, number)
-    if not rnd.is_past_closing():
-        raise Http404("reports are made once the round has closed")
+    if publication_of(rnd) is None:
+        raise Http404("reports are made once the round has closed, until its answers are deleted")
     lang = request.GET.get("lang") or translation.get_language() or "nl"
     if lang not in ("nl", "en"):
         lang = "nl"
@@ -125,8 +126,8 @@ def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
     if fmt not in EXPORTS:
         raise Http404("unknown export format")
     rnd = round_for(request, slug, number)
-    if not rnd.is_past_closing():
-        raise Http404("exports are made once the round has closed")
+    if publication_of(rnd) is None:
+        raise Http404("exports are made once the round has closed, until its answers are deleted")
     lang = translation.get_language() or "nl"
     export = build_export(rnd, lang if lang in ("nl", "en") else "nl")
     content = {

@@ -8,47 +8,69 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from alliancelens.alliances.models import Invitation, ItemAnswer, QuestionAnswer, Response
+from alliancelens.alliances.models import (
+    Invitation,
+    ItemAnswer,
+    QuestionAnswer,
+    Round,
+    ScanResponse,
+)
 
 
 class RoundClosedError(Exception):
     """The round does not (or no longer) accept answers."""
 
 
-def _locked_invitation(invitation: Invitation) -> Invitation:
-    """The invitation locked for this transaction, with its round read afresh
-    (it may have closed since the page was loaded) and its response, in one
-    query. The participant comes from the invitation already loaded."""
-    inv = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("round", "response")
-        .get(pk=invitation.pk)
-    )
-    if not inv.round.accepts_answers():
+# PostgreSQL: the invitation is locked for update (one writer per person at
+# a time), its round for share. Saves of different people never wait for
+# each other, but closing a round (which locks the round for update) waits
+# for the saves under way, and a save that waited sees the round as it is
+# after the close. SQLite's writers queue one at a time anyway.
+_LOCK_SQL = (
+    "SELECT r.state, r.closes_at FROM alliances_invitation i "
+    "JOIN alliances_round r ON r.id = i.round_id WHERE i.id = %s "
+    "FOR UPDATE OF i FOR SHARE OF r"
+)
+
+
+def _locked_response(invitation: Invitation) -> ScanResponse:
+    """Lock the invitation (and, on PostgreSQL, its round for share), check
+    that the round still accepts answers, and return the invitation's one
+    response, created if need be; within the caller's transaction.
+
+    The invitation object loaded for the request is reused: its participant
+    and partner are already there.
+    """
+    rnd = invitation.round
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL, [invitation.pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise Invitation.DoesNotExist
+        rnd.state, rnd.closes_at = row
+    else:
+        rnd.state, rnd.closes_at = Round.objects.values_list("state", "closes_at").get(pk=rnd.pk)
+    if not rnd.accepts_answers():
         raise RoundClosedError
-    inv.participant = invitation.participant
-    return inv
-
-
-def _response_for(inv: Invitation) -> Response:
-    try:
-        return inv.response
-    except Response.DoesNotExist:
-        pass
+    # A statement of its own, after the lock: it sees the latest committed row.
+    response = ScanResponse.objects.filter(invitation=invitation).first()
+    if response is not None:
+        return response
     try:
         with transaction.atomic():
-            return Response.objects.create(
-                round=inv.round,
-                invitation=inv,
-                partner=inv.participant.partner,
-                level=inv.participant.level,
+            return ScanResponse.objects.create(
+                round=rnd,
+                invitation=invitation,
+                partner=invitation.participant.partner,
+                level=invitation.participant.level,
             )
     except IntegrityError:
         # Another request created it between our check and insert.
-        return Response.objects.get(invitation=inv)
+        return ScanResponse.objects.get(invitation=invitation)
 
 
 @transaction.atomic
@@ -59,15 +81,14 @@ def response_save(
     items: Mapping[str, int | None],
     cleared: Iterable[str] = (),
     questions: Mapping[str, str],
-) -> Response:
+) -> ScanResponse:
     """Store the answers of one page as a draft (or update a submitted response).
 
     ``items`` maps item ids to a scale value, or None for "don't know";
     ``cleared`` names items left unanswered, whose earlier answers go.
     ``questions`` maps question ids to text; empty text removes the answer.
     """
-    inv = _locked_invitation(invitation)
-    response = _response_for(inv)
+    response = _locked_response(invitation)
     # One statement per table, and none where there is nothing to write.
     gone = list(cleared)
     if gone:
@@ -96,14 +117,13 @@ def response_save(
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation) -> Response:
+def response_submit(*, invitation: Invitation) -> ScanResponse:
     """Submit (or resubmit) the one response of an invitation.
 
     The invitation row is locked, and a response is unique per invitation,
     so a double click or two devices never create a second response.
     """
-    inv = _locked_invitation(invitation)
-    response = _response_for(inv)
+    response = _locked_response(invitation)
     now = timezone.now()
     if response.submitted_at is None:
         response.submitted_at = now

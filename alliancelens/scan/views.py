@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from alliancelens.alliances.models import Invitation, Phase, Response, Round
+from alliancelens.alliances.models import Invitation, Phase, Round, ScanResponse
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
 from .forms import DONT_KNOW, PerspectiveForm, initial_from
@@ -95,7 +95,9 @@ def token_view(view: View) -> View:
 def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     rnd = invitation.round
     closed = rnd.is_past_closing()
-    submitted = Response.objects.filter(invitation=invitation, submitted_at__isnull=False).exists()
+    submitted = ScanResponse.objects.filter(
+        invitation=invitation, submitted_at__isnull=False
+    ).exists()
     return render(
         request,
         "scan/unavailable.html",
@@ -110,9 +112,9 @@ def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> Ht
     )
 
 
-def _response(invitation: Invitation) -> Response | None:
+def _response(invitation: Invitation) -> ScanResponse | None:
     return (
-        Response.objects.filter(invitation=invitation)
+        ScanResponse.objects.filter(invitation=invitation)
         .prefetch_related("item_answers", "question_answers")
         .first()
     )
@@ -165,7 +167,7 @@ def _step_url(token: str, step: str) -> str:
 @token_view
 def resume(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """The link itself: go back to where the respondent left off."""
-    response = Response.objects.filter(invitation=invitation).first()
+    response = ScanResponse.objects.filter(invitation=invitation).first()
     if response is None or not response.last_step:
         return redirect(_step_url(token, "intro"))
     if response.last_step == "done" or response.last_step not in STEPS:
@@ -256,7 +258,7 @@ def perspective(
 
 
 def _review_rows(
-    instrument: Instrument, stored: Response | None, lang: str
+    instrument: Instrument, stored: ScanResponse | None, lang: str
 ) -> list[dict[str, Any]]:
     answers = initial_from(stored, instrument)
     labels = instrument.scale.labels.get(lang) or instrument.scale.labels["nl"]
@@ -329,7 +331,7 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
 
 @token_view
 def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    stored = Response.objects.filter(invitation=invitation, submitted_at__isnull=False).first()
+    stored = ScanResponse.objects.filter(invitation=invitation, submitted_at__isnull=False).first()
     if stored is None:
         return redirect(_step_url(token, "review"))
     return render(

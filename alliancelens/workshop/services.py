@@ -18,13 +18,13 @@ class JoinRefused(Exception):
 
 
 @transaction.atomic
-def workshop_reveal(*, round: Round, by: Actor = None) -> Round:
+def workshop_reveal(*, rnd: Round, by: Actor = None) -> Round:
     """Close the round and show its results on the projector.
 
     Closing first means nobody can answer after the reveal, so no single
     person's answers can be worked out by comparing before and after.
     """
-    rnd = round_close(round=round, by=by)
+    rnd = round_close(rnd=rnd, by=by)
     rnd.workshop_revealed = True
     rnd.join_open = False
     rnd.save(update_fields=["workshop_revealed", "join_open"])
@@ -32,19 +32,19 @@ def workshop_reveal(*, round: Round, by: Actor = None) -> Round:
 
 
 @transaction.atomic
-def join_link_set(*, round: Round, open: bool) -> Round:
-    rnd = Round.objects.select_for_update().get(pk=round.pk)
-    if open and not rnd.join_code:
+def join_link_set(*, rnd: Round, is_open: bool) -> Round:
+    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
+    if is_open and not rnd.join_code:
         rnd.join_code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(10))
-    rnd.join_open = open and rnd.state != Round.State.CLOSED
+    rnd.join_open = is_open and rnd.state != Round.State.CLOSED
     rnd.save(update_fields=["join_code", "join_open"])
     return rnd
 
 
 @transaction.atomic
-def workshop_join(*, round: Round, partner: Partner, level: str, language: str) -> IssuedLink:
+def workshop_join(*, rnd: Round, partner: Partner, level: str, language: str) -> IssuedLink:
     """A participant joins through the shared link and gets a personal link."""
-    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
     if not rnd.join_open or not rnd.accepts_answers():
         raise JoinRefused("closed")
     if rnd.joined >= rnd.join_cap:

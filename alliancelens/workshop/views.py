@@ -51,8 +51,8 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def reveal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    rnd = workshop_reveal(round=round_for(request, slug, number), by=request.user)
-    round_publish(round=rnd)
+    rnd = workshop_reveal(rnd=round_for(request, slug, number), by=request.user)
+    round_publish(rnd=rnd)
     return redirect("alliances:discuss", rnd.alliance.slug, rnd.number, 0)
 
 
@@ -60,7 +60,7 @@ def reveal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_POST
 def join_toggle(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    join_link_set(round=rnd, open=request.POST.get("open") == "1")
+    join_link_set(rnd=rnd, is_open=request.POST.get("open") == "1")
     return redirect("alliances:workshop", rnd.alliance.slug, rnd.number)
 
 
@@ -114,11 +114,11 @@ class JoinForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label=_("Your organisation"))
     level = forms.ChoiceField(choices=Level.choices, label=_("Your level"))
 
-    def __init__(self, *args: object, round: Round, **kwargs: object) -> None:
+    def __init__(self, *args: object, rnd: Round, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["partner"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = round.alliance.partners.all()
+        field.queryset = rnd.alliance.partners.all()
 
 
 @csrf_protect
@@ -127,11 +127,11 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     rnd = get_object_or_404(Round.objects.select_related("alliance"), join_code=code)
     if not rnd.join_open or not rnd.accepts_answers() or rnd.joined >= rnd.join_cap:
         return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
-    form = JoinForm(request.POST or None, round=rnd)
+    form = JoinForm(request.POST or None, rnd=rnd)
     if request.method == "POST" and form.is_valid():
         try:
             link = workshop_join(
-                round=rnd,
+                rnd=rnd,
                 partner=form.cleaned_data["partner"],
                 level=form.cleaned_data["level"],
                 language=translation.get_language() or "nl",

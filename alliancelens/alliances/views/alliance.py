@@ -152,7 +152,7 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         for rnd in alliance.rounds.filter(state="open"):
-            invitations_sync(round=rnd)
+            invitations_sync(rnd=rnd)
         messages.success(request, _("Participant added."))
         return redirect("alliances:participants", alliance.slug)
     rows = Participant.objects.filter(partner__alliance=alliance).select_related("partner")

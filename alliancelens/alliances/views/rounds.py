@@ -52,7 +52,7 @@ def round_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
     try:
-        round_open(round=rnd, by=request.user)
+        round_open(rnd=rnd, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -64,7 +64,7 @@ def round_open_view(request: HttpRequest, slug: str, number: int) -> HttpRespons
 @login_required
 def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     rnd = round_for(request, slug, number)
-    form = IssueLinksForm(request.POST or None, round=rnd)
+    form = IssueLinksForm(request.POST or None, rnd=rnd)
     if request.method == "POST":
         if rnd.state == Round.State.CLOSED:
             messages.error(request, _("This round is closed; no new links can be issued."))

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from alliancelens.alliances.models import Alliance, Round
 
 from ...documents import render_report_html, render_report_pdf
+from ...publish import NotPublished
 
 
 class Command(BaseCommand):
@@ -38,8 +39,11 @@ class Command(BaseCommand):
                 "so that no answer can be worked out by comparing reports"
             )
         output = Path(options["output"])
-        if options["format"] == "pdf":
-            output.write_bytes(render_report_pdf(rnd, options["lang"]))
-        else:
-            output.write_text(render_report_html(rnd, options["lang"]), encoding="utf-8")
+        try:
+            if options["format"] == "pdf":
+                output.write_bytes(render_report_pdf(rnd, options["lang"]))
+            else:
+                output.write_text(render_report_html(rnd, options["lang"]), encoding="utf-8")
+        except NotPublished as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Wrote {output} ({output.stat().st_size:,} bytes)")

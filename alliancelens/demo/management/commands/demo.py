@@ -13,10 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from alliancelens.instrument import PHASES, latest_instrument
-
-from ...invitations import link_url
-from ...models import (
+from alliancelens.alliances.invitations import link_url
+from alliancelens.alliances.models import (
     Alliance,
     Invitation,
     ItemAnswer,
@@ -27,12 +25,14 @@ from ...models import (
     PartnerRole,
     Phase,
     QuestionAnswer,
-    Response,
     Round,
+    ScanResponse,
     Sector,
     Stage,
 )
-from ...services import invitations_issue
+from alliancelens.alliances.services import invitations_issue
+from alliancelens.instrument import PHASES, latest_instrument
+from alliancelens.results.publish import publication_of
 
 SLUG = "demo"
 FACILITATOR = "facilitator"
@@ -196,7 +196,7 @@ class Command(BaseCommand):
         # every run sets a fresh random one instead.
         password = PASSWORD if settings.DEBUG else secrets.token_urlsafe(12)
         if options["reset"]:
-            Response.objects.filter(round__alliance__slug=SLUG).delete()
+            ScanResponse.objects.filter(round__alliance__slug=SLUG).delete()
             Alliance.objects.filter(slug=SLUG).delete()
         user = self.facilitator(password)
         alliance = Alliance.objects.filter(slug=SLUG).first()
@@ -206,6 +206,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"The demo alliance '{alliance.name}' exists already; unchanged.")
         Membership.objects.get_or_create(user=user, alliance=alliance)
+        # The closed rounds publish their results now, as closing them would
+        # have, so the first visit to a results page reads stored figures.
+        for closed in alliance.rounds.filter(state=Round.State.CLOSED).order_by("number"):
+            publication_of(closed)
         lead_partner = self.other_roles(alliance, password)
         open_round = alliance.rounds.get(state=Round.State.OPEN)
         # A fresh link for one participant who has not started: only hashes are
@@ -329,7 +333,7 @@ def build_demo(user: User) -> Alliance:
                 continue
             started = opens + timedelta(hours=rng.randint(1, 400))
             submitted = number < 3 or rng.random() < 0.6
-            response = Response.objects.create(
+            response = ScanResponse.objects.create(
                 round=rnd,
                 invitation=inv,
                 partner=person.partner,
@@ -375,7 +379,7 @@ def build_demo(user: User) -> Alliance:
 
 
 def _questions(
-    rng: random.Random, response: Response, person: Participant, number: int
+    rng: random.Random, response: ScanResponse, person: Participant, number: int
 ) -> list[QuestionAnswer]:
     out = []
     # Most see the alliance in agreeing or designing; some think it is still sharing.
