@@ -19,13 +19,14 @@ Targets:
 from __future__ import annotations
 
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchdata import setup_django, synthetic_alliance
 
 RUNS = 7
 
@@ -42,100 +43,18 @@ def median_seconds(get: Any, url: str, runs: int = RUNS) -> float:
     return statistics.median(times)
 
 
-def build(name: str, respondents: int, rounds: int, facilitator: Any) -> tuple[str, float]:
-    """An alliance of ``respondents`` people, answering ``rounds`` rounds, all closed.
-
-    Returns the slug and the seconds closing (publishing) the last round took.
-    """
-    from django.utils import timezone
-
-    from alliancelens.alliances.models import (
-        ItemAnswer,
-        Level,
-        Participant,
-        Partner,
-        QuestionAnswer,
-        ScanResponse,
-    )
-    from alliancelens.alliances.services import (
-        alliance_create,
-        round_close,
-        round_create,
-        round_open,
-    )
-    from alliancelens.results.publish import round_publish
-
-    rng = random.Random(respondents * 10 + rounds)  # noqa: S311 - synthetic data
-    alliance = alliance_create(facilitator=facilitator, name=name)
-    partners = [Partner.objects.create(alliance=alliance, name=f"Partner {i}") for i in range(5)]
-    Participant.objects.bulk_create(
-        Participant(partner=partners[n % 5], name=f"P{n}", level=list(Level)[n % 3])
-        for n in range(respondents)
-    )
-    publish_seconds = 0.0
-    for number in range(rounds):
-        rnd = round_open(rnd=round_create(alliance=alliance, title=f"Round {number + 1}"))
-        instrument = rnd.instrument
-        invitations = list(rnd.invitations.select_related("participant"))
-        ScanResponse.objects.bulk_create(
-            ScanResponse(
-                round=rnd,
-                invitation=inv,
-                partner_id=inv.participant.partner_id,
-                level=inv.participant.level,
-                submitted_at=timezone.now(),
-                times_submitted=1,
-            )
-            for inv in invitations
-        )
-        responses = list(ScanResponse.objects.filter(round=rnd).values_list("pk", "partner_id"))
-        first_partner = partners[0].pk
-        items = []
-        for pk, partner_id in responses:
-            base = 2.6 + (partner_id - first_partner) * 0.25 + number * 0.1
-            for item in instrument.items:
-                items.append(
-                    ItemAnswer(
-                        response_id=pk,
-                        item_id=item.id,
-                        value=min(5, max(1, round(rng.gauss(base, 1)))),
-                    )
-                )
-        ItemAnswer.objects.bulk_create(items, batch_size=5000)
-        QuestionAnswer.objects.bulk_create(
-            (
-                QuestionAnswer(
-                    response_id=pk, question_id="phase_now", value=rng.choice(["agree", "design"])
-                )
-                for pk, _ in responses
-            ),
-            batch_size=5000,
-        )
-        closed = round_close(rnd=rnd)
-        start = time.perf_counter()
-        round_publish(rnd=closed)
-        publish_seconds = time.perf_counter() - start
-    return alliance.slug, publish_seconds
-
-
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="alliancelens-bench-")
-    os.environ["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliancelens.settings")
-    import django
-
-    django.setup()
+    setup_django(str(Path(tmp) / "bench.sqlite3"))
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     demo_user = User.objects.get(username="facilitator")
     bench_user = User.objects.create_user("bench")
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     failed = []
 
     def line(label: str, seconds: float, target: float | None = None) -> None:
@@ -166,9 +85,10 @@ def main() -> None:
     timed: dict[tuple[int, int], float] = {}
     for respondents, rounds in sizes:
         start = time.perf_counter()
-        slug, publish_seconds = build(
+        last, publish_seconds = synthetic_alliance(
             f"Bench {respondents}x{rounds}", respondents, rounds, bench_user
         )
+        slug = last.alliance.slug
         built = time.perf_counter() - start
         url = f"/alliances/{slug}/rounds/{rounds}/results/"
         start = time.perf_counter()

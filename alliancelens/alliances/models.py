@@ -351,11 +351,11 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         """The invitation behind a link token, or None. Only the hash is stored."""
         if not token or len(token) > 100:
             return None
-        return (
-            self.select_related("round__alliance", "participant__partner")
-            .filter(token_hash=hash_token(token))
-            .first()
-        )
+        # The hash is unique: no ordering needed (``first()`` would add one).
+        found = self.select_related("round__alliance", "participant__partner").filter(
+            token_hash=hash_token(token)
+        )[:1]
+        return next(iter(found), None)
 
 
 class Invitation(models.Model):

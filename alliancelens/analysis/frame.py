@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,14 +18,15 @@ class AnswersError(ValueError):
     """Answers that cannot be analysed; the message says what and where."""
 
 
-def answers_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Build the scale answers table from mappings with the keys in COLUMNS.
+def answers_frame(rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> pd.DataFrame:
+    """Build the scale answers table from mappings with the keys in COLUMNS,
+    or from tuples in that order.
 
     A missing respondent, partner, level or item, a round that is not a whole
     number, or a value that is not a number (or missing) raises AnswersError
     naming the row, counting from 1.
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
+    frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))  # type: ignore[arg-type]
     _texts(frame, ("respondent", "partner", "level", "item"))
     frame["round"] = _whole_numbers(frame["round"], "round")
     frame["value"] = _numbers(frame["value"], "value").astype("float64")
@@ -63,9 +64,9 @@ def _whole_numbers(column: pd.Series, name: str) -> pd.Series:
     return numbers.astype("int64")
 
 
-def questions_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def questions_frame(rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> pd.DataFrame:
     """The other answers table; AnswersError on bad rows as in answers_frame."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))
+    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))  # type: ignore[arg-type]
     _texts(frame, ("respondent", "partner", "level", "question", "text"))
     frame["round"] = _whole_numbers(frame["round"], "round")
     return frame

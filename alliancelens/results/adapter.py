@@ -47,16 +47,14 @@ def _submitted_rows(
 
 
 def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
-    """Long-form scale answers of the submitted responses of these rounds."""
+    """Long-form scale answers of the submitted responses of these rounds.
+
+    Rows go to the frame as tuples in the order of ``analysis.COLUMNS``
+    (no dict per answer); "don't know" (NULL) becomes NaN.
+    """
+    nan = float("nan")
     return answers_frame(
-        {
-            "respondent": who,
-            "partner": partner,
-            "level": level,
-            "round": number,
-            "item": item,
-            "value": float("nan") if value is None else value,
-        }
+        (who, partner, level, number, item, nan if value is None else value)
         for who, partner, level, number, item, value in _submitted_rows(
             ItemAnswer, rounds, "item_id"
         )
@@ -65,19 +63,7 @@ def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
 
 def questions_of(rounds: Sequence[Round]) -> pd.DataFrame:
     """Answers to the other questions (phase, open) of the submitted responses."""
-    return questions_frame(
-        {
-            "respondent": who,
-            "partner": partner,
-            "level": level,
-            "round": number,
-            "question": question,
-            "text": text,
-        }
-        for who, partner, level, number, question, text in _submitted_rows(
-            QuestionAnswer, rounds, "question_id"
-        )
-    )
+    return questions_frame(_submitted_rows(QuestionAnswer, rounds, "question_id"))
 
 
 def round_answers(rnd: Round) -> pd.DataFrame:

@@ -7,15 +7,18 @@ devices never create a second response or interleave their writes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from alliancelens.alliances.models import (
     Invitation,
     ItemAnswer,
     QuestionAnswer,
-    Round,
     ScanResponse,
 )
 
@@ -24,53 +27,66 @@ class RoundClosedError(Exception):
     """The round does not (or no longer) accept answers."""
 
 
-# PostgreSQL: the invitation is locked for update (one writer per person at
-# a time), its round for share. Saves of different people never wait for
-# each other, but closing a round (which locks the round for update) waits
-# for the saves under way, and a save that waited sees the round as it is
-# after the close. SQLite's writers queue one at a time anyway.
+# One statement locks the invitation, reads its round's state afresh and finds
+# its response. PostgreSQL: the invitation is locked for update (one writer
+# per person at a time), its round for share. Saves of different people
+# never wait for each other, but closing a round (which locks the round for
+# update) waits for the saves under way, and a save that waited sees the
+# round as it is after the close. SQLite's writers queue one at a time
+# (IMMEDIATE transactions), so the same statement needs no lock clause.
 _LOCK_SQL = (
-    "SELECT r.state, r.closes_at FROM alliances_invitation i "
-    "JOIN alliances_round r ON r.id = i.round_id WHERE i.id = %s "
-    "FOR UPDATE OF i FOR SHARE OF r"
+    "SELECT r.state, r.closes_at, s.id FROM alliances_invitation i "
+    "JOIN alliances_round r ON r.id = i.round_id "
+    "LEFT JOIN alliances_scanresponse s ON s.invitation_id = i.id "
+    "WHERE i.id = %s"
 )
+_LOCK_CLAUSE = {"postgresql": " FOR UPDATE OF i FOR SHARE OF r"}
 
 
-def _locked_response(invitation: Invitation) -> ScanResponse:
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A timestamp from a raw row: SQLite gives the stored UTC text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"not a timestamp: {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _locked_response(invitation: Invitation) -> int:
     """Lock the invitation (and, on PostgreSQL, its round for share), check
-    that the round still accepts answers, and return the invitation's one
-    response, created if need be; within the caller's transaction.
+    that the round still accepts answers, and return the id of the
+    invitation's one response, created if need be; within the caller's
+    transaction.
 
     The invitation object loaded for the request is reused: its participant
-    and partner are already there.
+    is already there. Later changes to the response are single UPDATE
+    statements with expressions, so they cannot lose a concurrent update.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Invitation.DoesNotExist
     rnd = invitation.round
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_SQL, [invitation.pk])
-            row = cursor.fetchone()
-        if row is None:
-            raise Invitation.DoesNotExist
-        rnd.state, rnd.closes_at = row
-    else:
-        rnd.state, rnd.closes_at = Round.objects.values_list("state", "closes_at").get(pk=rnd.pk)
+    state, closes_at, response_id = row
+    rnd.state = state
+    rnd.closes_at = _aware(closes_at)
     if not rnd.accepts_answers():
         raise RoundClosedError
-    # A statement of its own, after the lock: it sees the latest committed row.
-    response = ScanResponse.objects.filter(invitation=invitation).first()
-    if response is not None:
-        return response
+    if response_id is not None:
+        return int(response_id)
     try:
         with transaction.atomic():
             return ScanResponse.objects.create(
                 round=rnd,
                 invitation=invitation,
-                partner=invitation.participant.partner,
+                partner_id=invitation.participant.partner_id,
                 level=invitation.participant.level,
-            )
+            ).pk
     except IntegrityError:
-        # Another request created it between our check and insert.
-        return ScanResponse.objects.get(invitation=invitation)
+        # Another request created it between our read and insert.
+        return ScanResponse.objects.values_list("pk", flat=True).get(invitation=invitation)
 
 
 @transaction.atomic
@@ -81,7 +97,7 @@ def response_save(
     items: Mapping[str, int | None],
     cleared: Iterable[str] = (),
     questions: Mapping[str, str],
-) -> ScanResponse:
+) -> None:
     """Store the answers of one page as a draft (or update a submitted response).
 
     ``items`` maps item ids to a scale value, or None for "don't know";
@@ -92,10 +108,10 @@ def response_save(
     # One statement per table, and none where there is nothing to write.
     gone = list(cleared)
     if gone:
-        ItemAnswer.objects.filter(response=response, item_id__in=gone).delete()
+        ItemAnswer.objects.filter(response_id=response, item_id__in=gone).delete()
     if items:
         ItemAnswer.objects.bulk_create(
-            [ItemAnswer(response=response, item_id=i, value=v) for i, v in items.items()],
+            [ItemAnswer(response_id=response, item_id=i, value=v) for i, v in items.items()],
             update_conflicts=True,
             unique_fields=["response", "item_id"],
             update_fields=["value"],
@@ -103,31 +119,33 @@ def response_save(
     given = {q: text.strip() for q, text in questions.items() if text.strip()}
     if given:
         QuestionAnswer.objects.bulk_create(
-            [QuestionAnswer(response=response, question_id=q, value=v) for q, v in given.items()],
+            [
+                QuestionAnswer(response_id=response, question_id=q, value=v)
+                for q, v in given.items()
+            ],
             update_conflicts=True,
             unique_fields=["response", "question_id"],
             update_fields=["value"],
         )
     emptied = [q for q in questions if q not in given]
     if emptied:
-        QuestionAnswer.objects.filter(response=response, question_id__in=emptied).delete()
-    response.last_step = step
-    response.save(update_fields=["last_step", "updated_at"])
-    return response
+        QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
+    ScanResponse.objects.filter(pk=response).update(last_step=step, updated_at=timezone.now())
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation) -> ScanResponse:
+def response_submit(*, invitation: Invitation) -> None:
     """Submit (or resubmit) the one response of an invitation.
 
     The invitation row is locked, and a response is unique per invitation,
-    so a double click or two devices never create a second response.
+    so a double click or two devices never create a second response; the
+    count of submits is raised in SQL, so none is lost.
     """
     response = _locked_response(invitation)
     now = timezone.now()
-    if response.submitted_at is None:
-        response.submitted_at = now
-    response.times_submitted += 1
-    response.last_step = "done"
-    response.save(update_fields=["submitted_at", "times_submitted", "last_step", "updated_at"])
-    return response
+    ScanResponse.objects.filter(pk=response).update(
+        submitted_at=Coalesce("submitted_at", Value(now)),
+        times_submitted=F("times_submitted") + 1,
+        last_step="done",
+        updated_at=now,
+    )
