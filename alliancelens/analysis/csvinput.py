@@ -16,7 +16,14 @@ import pandas as pd
 
 from alliancelens.instrument import LEVELS, PHASES, Instrument
 
-from .frame import COLUMNS, AnswersError, answers_frame, questions_frame
+from .frame import (
+    COLUMNS,
+    AnswersError,
+    answers_frame,
+    answers_table,
+    questions_frame,
+    questions_table,
+)
 
 MISSING = {"", "na", "n/a", "nan"}
 MAX_PROBLEMS = 20
@@ -41,6 +48,117 @@ def read_answers_csv(
 def parse_answers_csv(
     text: str, instrument: Instrument, source: str = "<csv>"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scale answers, question answers); AnswersError listing the bad rows.
+
+    A file that passes every check is read column by column (``_columnar``);
+    anything unusual — a bad row, a blank line, a value in another spelling —
+    goes through the row-by-row reader, which names each problem and its row.
+    Both give the same tables for the same valid file (tested).
+    """
+    fast = _columnar(text, instrument)
+    if fast is not None:
+        return fast
+    return parse_rows(text, instrument, source)
+
+
+# White space next to a separator or a line end: such a file takes the
+# row-by-row reader, which strips every cell.
+_PADDING = (" ,", ", ", "\t", " \n", " \r", "\n ")
+
+
+def _padded(text: str) -> bool:
+    return text[:1] == " " or text[-1:] == " " or any(p in text for p in _PADDING)
+
+
+def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The tables of a valid file, read with pandas' C parser and checked
+    with vectorised tests; None where any check fails or anything is odd."""
+    if _padded(text):
+        return None
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except (ValueError, pd.errors.ParserError, csv.Error):
+        return None
+    names = [str(h).strip().lower() for h in raw.columns]
+    if raw.empty or raw.isna().to_numpy().any() or any(c not in names for c in COLUMNS):
+        return None
+    cols = {c: raw.iloc[:, names.index(c)] for c in COLUMNS}
+    respondent, partner, level = cols["respondent"], cols["partner"], cols["level"]
+    item, value, round_text = cols["item"], cols["value"], cols["round"]
+    if not (respondent != "").all() or not (partner != "").all() or not level.isin(LEVELS).all():
+        return None
+    parsed = pd.to_numeric(round_text, errors="coerce")
+    if parsed.isna().any() or not parsed.between(1, MAX_ROUND).all():
+        return None
+    rounds = parsed.astype("int64")
+    # Only the plain spelling ("3", not "3.0" or "+3"), as the row reader takes it.
+    if not (rounds.astype(str) == round_text).all():
+        return None
+    keys = pd.DataFrame({"r": respondent, "n": rounds, "i": item})
+    if keys.duplicated().any():
+        return None
+    places = pd.DataFrame({"r": respondent, "n": rounds, "p": partner, "l": level})
+    if places.drop_duplicates().duplicated(["r", "n"]).any():
+        return None
+    items = {i.id for i in instrument.items}
+    questions = {q.id: q.kind for q in instrument.questions}
+    is_item, is_question = item.isin(items), item.isin(list(questions))
+    if not (is_item | is_question).all():
+        return None
+    missing = value.str.lower().isin(MISSING)
+    numbers = pd.to_numeric(value.where(is_item & ~missing), errors="coerce")
+    given = is_item & ~missing
+    lo, hi = instrument.scale.min, instrument.scale.max
+    if numbers[given].isna().any():
+        return None
+    chosen = numbers[given]
+    if not ((chosen % 1 == 0) & chosen.between(lo, hi)).all():
+        return None
+    phase_rows = is_question & ~missing & item.map(questions).eq("phase")
+    if not value[phase_rows].isin(PHASES).all():
+        return None
+    scale = is_item.to_numpy()
+    if not scale.any():
+        return None
+    values = numbers.where(given, float("nan"))
+    scale_frame = answers_table(
+        pd.DataFrame(
+            {
+                "respondent": respondent[scale],
+                "partner": partner[scale],
+                "level": level[scale],
+                "round": rounds[scale],
+                "item": item[scale],
+                "value": values[scale],
+            }
+        )
+    )
+    asked = (is_question & ~missing).to_numpy()
+    question_frame = questions_table(
+        pd.DataFrame(
+            {
+                "respondent": respondent[asked],
+                "partner": partner[asked],
+                "level": level[asked],
+                "round": rounds[asked],
+                "question": item[asked],
+                "text": value[asked],
+            }
+        )
+    )
+    return scale_frame, question_frame
+
+
+def parse_rows(
+    text: str, instrument: Instrument, source: str = "<csv>"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The row-by-row reader: every row checked, every problem named."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -437,6 +437,8 @@ def trends(
     respondent id), with a paired t-test; it is shown only when at least k
     people are paired.
     """
+    if frame["round"].nunique() < 2:
+        return []  # one round: nothing to compare
     scores = perspective_scores(recode(frame, instrument), instrument)
     numbers = sorted(set(scores["round"]))
     out = []

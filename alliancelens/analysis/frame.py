@@ -26,7 +26,14 @@ def answers_frame(rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> pd.DataF
     number, or a value that is not a number (or missing) raises AnswersError
     naming the row, counting from 1.
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))  # type: ignore[arg-type]
+    return answers_table(
+        pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))  # type: ignore[arg-type]
+    )
+
+
+def answers_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same checks and types on a table that already has the columns."""
+    frame = frame.loc[:, list(COLUMNS)].reset_index(drop=True)
     _texts(frame, ("respondent", "partner", "level", "item"))
     frame["round"] = _whole_numbers(frame["round"], "round")
     frame["value"] = _numbers(frame["value"], "value").astype("float64")
@@ -66,7 +73,14 @@ def _whole_numbers(column: pd.Series, name: str) -> pd.Series:
 
 def questions_frame(rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> pd.DataFrame:
     """The other answers table; AnswersError on bad rows as in answers_frame."""
-    frame = pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))  # type: ignore[arg-type]
+    return questions_table(
+        pd.DataFrame.from_records(list(rows), columns=list(QUESTION_COLUMNS))  # type: ignore[arg-type]
+    )
+
+
+def questions_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same checks and types on a table that already has the columns."""
+    frame = frame.loc[:, list(QUESTION_COLUMNS)].reset_index(drop=True)
     _texts(frame, ("respondent", "partner", "level", "question", "text"))
     frame["round"] = _whole_numbers(frame["round"], "round")
     return frame
