@@ -9,10 +9,10 @@ from django.contrib.auth.models import User
 from django.test import TestCase
 
 from alliancelens.alliances.models import (
+    AccessGrant,
     Alliance,
     Invitation,
     Level,
-    Membership,
     Participant,
     Partner,
     Round,
@@ -41,7 +41,7 @@ class AllianceTestCase(TestCase):
     observer: User
     stranger: User
     outsider: User
-    observer_membership: Membership
+    observer_grant: AccessGrant
     partners: dict[str, Partner]
     participants: list[Participant]
 
@@ -60,14 +60,14 @@ class AllianceTestCase(TestCase):
         cls.lead = User.objects.create_user("lena", password=PASSWORD)
         cls.observer = User.objects.create_user("otto", password=PASSWORD)
         cls.stranger = User.objects.create_user("sam", password=PASSWORD)
-        Membership.objects.create(
+        AccessGrant.objects.create(
             user=cls.lead,
             alliance=cls.alliance,
-            role=Membership.Role.PARTNER_LEAD,
+            role=AccessGrant.Role.PARTNER_LEAD,
             partner=cls.partners["Gemeente"],
         )
-        cls.observer_membership = Membership.objects.create(
-            user=cls.observer, alliance=cls.alliance, role=Membership.Role.OBSERVER
+        cls.observer_grant = AccessGrant.objects.create(
+            user=cls.observer, alliance=cls.alliance, role=AccessGrant.Role.OBSERVER
         )
         cls.participants = []
         for pname, partner in cls.partners.items():

@@ -19,10 +19,10 @@ from alliancelens.access.backup import BackupError, import_alliance
 from alliancelens.access.privacy import participant_erase
 from alliancelens.access.services import access_revoke
 from alliancelens.alliances.models import (
+    AccessGrant,
     Alliance,
     AuditEvent,
     Invitation,
-    Membership,
     Participant,
     ScanResponse,
 )
@@ -111,7 +111,7 @@ def registers(alliance: Alliance) -> dict[str, Any]:
             key=repr,
         ),
         "access": sorted(
-            alliance.memberships.values_list("user__username", "role", "partner__name")
+            alliance.access_grants.values_list("user__username", "role", "partner__name")
         ),
         "history": list(
             alliance.events.exclude(action="alliance_imported").values_list(
@@ -131,12 +131,12 @@ class BackupTests(DemoTestCase):
         facilitator = User.objects.get(username="facilitator")
         partner = alliance.partners.order_by("name").first()
         lead = User.objects.create_user("lena", email="lena@example.org", password=PASSWORD)
-        Membership.objects.create(
+        AccessGrant.objects.create(
             user=lead, alliance=alliance, role="partner_lead", partner=partner
         )
         gone = User.objects.create_user("gert", password=PASSWORD)
         access_revoke(
-            membership=Membership.objects.create(user=gone, alliance=alliance, role="observer"),
+            grant=AccessGrant.objects.create(user=gone, alliance=alliance, role="observer"),
             by=facilitator,
         )
         alliance.retention_months = 36
@@ -277,7 +277,7 @@ class BackupTests(DemoTestCase):
         data["memberships"].append({"username": "oscar", "email": "", "role": "facilitator"})
         with pytest.raises(BackupError, match="user 'oscar' exists here with another or no"):
             import_alliance(json.dumps(data))
-        assert not Membership.objects.filter(user__username="oscar").exists()
+        assert not AccessGrant.objects.filter(user__username="oscar").exists()
 
     def test_an_inactive_account_comes_back_inactive(self):
         User.objects.filter(username="lena").update(is_active=False)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from alliancelens.alliances.models import Alliance, Membership, Participant, Round
+from alliancelens.alliances.models import AccessGrant, Alliance, Participant, Round
 from alliancelens.alliances.services import invitations_issue, round_create, round_open
 from alliancelens.results.publish import charts_of, round_publish
 from alliancelens.workshop.services import join_link_set, workshop_reveal
@@ -97,7 +97,7 @@ def url_names() -> set[str]:
 class PermissionMatrixTests(AllianceTestCase):
     other_alliance: Alliance
     admin: User
-    observer_membership: Membership
+    observer_grant: AccessGrant
     join_code: str
     token: str
 
@@ -138,7 +138,7 @@ class PermissionMatrixTests(AllianceTestCase):
         a = f"/alliances/{self.alliance.slug}"
         partner = self.partners["Zorg"].pk
         person = self.participants[-1].pk
-        member = self.observer_membership.pk
+        member = self.observer_grant.pk
         return [
             ("home", "get", "/", {}, everyone(302)),
             ("alliances:list", "get", "/alliances/", {}, logged_in(200)),
@@ -364,7 +364,7 @@ class PermissionMatrixTests(AllianceTestCase):
         b = f"/alliances/{self.other_alliance.slug}"
         partner = self.partners["Zorg"].pk
         person = self.participants[0].pk
-        member = self.observer_membership.pk
+        member = self.observer_grant.pk
         for path in [
             f"{b}/partners/{partner}/",
             f"{b}/participants/{person}/",
@@ -391,7 +391,7 @@ class PermissionMatrixTests(AllianceTestCase):
         foreign = self.other_alliance.partners.create(name="Vreemd")
         before = fingerprint()
         page = self.client.post(
-            f"/alliances/{self.alliance.slug}/access/{self.observer_membership.pk}/",
+            f"/alliances/{self.alliance.slug}/access/{self.observer_grant.pk}/",
             {"role": "partner_lead", "partner": str(foreign.pk)},
             follow=True,
         )
@@ -418,11 +418,11 @@ class AdminRulesTests(AllianceTestCase):
         from django.core.exceptions import ValidationError
 
         other = Alliance.objects.get(name="Elders").partners.create(name="Vreemd")
-        membership = Membership(
+        grant = AccessGrant(
             user=self.stranger, alliance=self.alliance, role="partner_lead", partner=other
         )
         with self.assertRaises(ValidationError):
-            membership.full_clean()
+            grant.full_clean()
 
     def test_participants_are_not_deleted_in_the_admin_but_erased_in_the_app(self):
         admin = User.objects.create_superuser("ada", password=PASSWORD)

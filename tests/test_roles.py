@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client, override_settings
 
-from alliancelens.alliances.models import AuditEvent, Membership, Participant, Round, ScanResponse
+from alliancelens.alliances.models import AccessGrant, AuditEvent, Participant, Round, ScanResponse
 from alliancelens.alliances.services import invitations_issue, round_close, round_create
 from alliancelens.alliances.services import round_open as open_
 from alliancelens.analysis.scope import restrict
@@ -216,8 +216,8 @@ class MembersTests(AllianceTestCase):
         )
         self.assertContains(page, "piet@example.org has been sent an e-mail about it")
         self.assertNotContains(page, "Piet Geheim")
-        membership = Membership.objects.get(user__username="piet")
-        assert membership.partner == self.partners["Zorg"]
+        grant = AccessGrant.objects.get(user__username="piet")
+        assert grant.partner == self.partners["Zorg"]
         (message,) = mail.outbox
         assert "/accounts/reset/" not in message.body
         assert "Log in with your existing password" in message.body
@@ -239,7 +239,7 @@ class MembersTests(AllianceTestCase):
 
     def test_the_last_facilitator_cannot_leave_or_be_demoted(self):
         self.login()
-        own = Membership.objects.get(user=self.facilitator, alliance=self.alliance)
+        own = AccessGrant.objects.get(user=self.facilitator, alliance=self.alliance)
         base = f"/alliances/{self.alliance.slug}/access/{own.pk}"
         page = self.client.post(f"{base}/withdraw/", follow=True)
         self.assertContains(page, "the only facilitator")
@@ -251,10 +251,10 @@ class MembersTests(AllianceTestCase):
 
     def test_withdrawing_access_is_recorded_and_takes_effect(self):
         otto = self.observer
-        m = self.observer_membership
+        m = self.observer_grant
         self.login()
         self.client.post(f"/alliances/{self.alliance.slug}/access/{m.pk}/withdraw/")
-        assert not Membership.objects.filter(pk=m.pk).exists()
+        assert not AccessGrant.objects.filter(pk=m.pk).exists()
         assert AuditEvent.objects.get(action="member_removed").detail["user"] == "otto"
         self.client.force_login(otto)
         assert self.client.get(f"/alliances/{self.alliance.slug}/").status_code == 404

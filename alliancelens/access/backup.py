@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from alliancelens.alliances.history import Actor, record
 from alliancelens.alliances.models import (
+    AccessGrant,
     Alliance,
     AuditEvent,
     Invitation,
     ItemAnswer,
-    Membership,
     Participant,
     Partner,
     QuestionAnswer,
@@ -129,7 +129,7 @@ def export_alliance(alliance: Alliance) -> dict[str, Any]:
             "partner_id": m.partner_id,
             "created_at": m.created_at,
         }
-        for m in alliance.memberships.select_related("user").order_by("pk")
+        for m in alliance.access_grants.select_related("user").order_by("pk")
     ]
     return data
 
@@ -257,7 +257,7 @@ def _restore(
         restored.counts[table.key] = len(data[table.key])
         if problems:  # later tables would only repeat the missing references
             return restored
-    _restore_memberships(data["memberships"], alliance, ids["partners"], problems, restored)
+    _restore_access_grants(data["memberships"], alliance, ids["partners"], problems, restored)
     if not problems:
         _check_analysable(alliance, problems)
     record(
@@ -341,7 +341,7 @@ def _restore_table(
     return new_ids
 
 
-def _restore_memberships(
+def _restore_access_grants(
     rows: list[Any],
     alliance: Alliance,
     partner_ids: dict[int, int],
@@ -371,16 +371,16 @@ def _restore_memberships(
             problems.append(f"{where}.partner_id: no partner with id {partner!r} in the file")
             continue
         role = raw.get("role")
-        if role not in Membership.Role.values:
+        if role not in AccessGrant.Role.values:
             problems.append(f"{where}.role: {role!r} is not a role")
             continue
-        membership = Membership(
+        grant = AccessGrant(
             alliance=alliance,
             role=role,
             partner_id=partner_ids[partner] if partner is not None else None,
         )
         try:
-            membership.clean()
+            grant.clean()
         except ValidationError as exc:
             problems.append(f"{where}: {' '.join(exc.messages)}")
             continue
@@ -396,15 +396,15 @@ def _restore_memberships(
                 "address; it may be someone else, so no access is given"
             )
             continue
-        membership.user = user
-        membership.save()
+        grant.user = user
+        grant.save()
         try:
-            created = Membership._meta.get_field("created_at").to_python(raw.get("created_at"))
+            created = AccessGrant._meta.get_field("created_at").to_python(raw.get("created_at"))
         except (ValidationError, TypeError, ValueError):
             problems.append(f"{where}.created_at: {raw.get('created_at')!r} is not a valid value")
             continue
         if created:
-            Membership.objects.filter(pk=membership.pk).update(created_at=created)
+            AccessGrant.objects.filter(pk=grant.pk).update(created_at=created)
 
 
 def _check_analysable(alliance: Alliance, problems: list[str]) -> None:

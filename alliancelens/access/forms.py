@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alliancelens.alliances.models import Alliance, Membership, Partner
+from alliancelens.alliances.models import AccessGrant, Alliance, Partner
 
 
 class MemberForm(forms.Form):
@@ -15,7 +15,7 @@ class MemberForm(forms.Form):
 
     email = forms.EmailField(label=_("E-mail address"))
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=AccessGrant.Role.choices)
     partner = forms.ModelChoiceField(
         label=_("Partner organisation"),
         queryset=Partner.objects.none(),
@@ -33,7 +33,7 @@ class MemberForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         role, partner = data.get("role"), data.get("partner")
-        if role == Membership.Role.PARTNER_LEAD and partner is None:
+        if role == AccessGrant.Role.PARTNER_LEAD and partner is None:
             self.add_error(
                 "partner",
                 forms.ValidationError(
@@ -41,7 +41,7 @@ class MemberForm(forms.Form):
                     code="partner_required",
                 ),
             )
-        elif role and role != Membership.Role.PARTNER_LEAD and partner is not None:
+        elif role and role != AccessGrant.Role.PARTNER_LEAD and partner is not None:
             self.add_error(
                 "partner",
                 forms.ValidationError(

@@ -16,23 +16,21 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from alliancelens.alliances.history import record
-from alliancelens.alliances.models import Alliance, AuditEvent, Membership, Partner
+from alliancelens.alliances.models import AccessGrant, Alliance, AuditEvent, Partner
 
-Role = Membership.Role
+Role = AccessGrant.Role
 
 
-def _check_last_facilitator(membership: Membership) -> None:
-    if membership.role != Role.FACILITATOR:
+def _check_last_facilitator(grant: AccessGrant) -> None:
+    if grant.role != Role.FACILITATOR:
         return
     # Lock the alliance so two facilitators cannot remove each other at once.
-    Alliance.objects.select_for_update().get(pk=membership.alliance_id)
-    others = membership.alliance.memberships.filter(role=Role.FACILITATOR).exclude(
-        pk=membership.pk
-    )
+    Alliance.objects.select_for_update().get(pk=grant.alliance_id)
+    others = grant.alliance.access_grants.filter(role=Role.FACILITATOR).exclude(pk=grant.pk)
     if not others.exists():
         raise ValidationError(
             _("%(user)s is the only facilitator; give someone else that role first.")
-            % {"user": membership.user.get_username()},
+            % {"user": grant.user.get_username()},
             code="last_facilitator",
         )
 
@@ -53,10 +51,10 @@ def access_grant(
     partner: Partner | None,
     by: User,
     request: HttpRequest,
-) -> Membership:
+) -> AccessGrant:
     """Give access and tell the person by e-mail; someone without an account gets
     one, with a link to set a password."""
-    Membership(alliance=alliance, role=role, partner=partner).clean()
+    AccessGrant(alliance=alliance, role=role, partner=partner).clean()
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     new_user = user is None
@@ -64,15 +62,13 @@ def access_grant(
         user = User(username=_free_username(email), email=email, first_name=name.strip()[:150])
         user.set_unusable_password()
         user.save()
-    if Membership.objects.filter(user=user, alliance=alliance).exists():
+    if AccessGrant.objects.filter(user=user, alliance=alliance).exists():
         raise ValidationError(
             _("%(email)s already has access to this alliance; change the role below.")
             % {"email": email},
             code="exists",
         )
-    membership = Membership.objects.create(
-        user=user, alliance=alliance, role=role, partner=partner
-    )
+    grant = AccessGrant.objects.create(user=user, alliance=alliance, role=role, partner=partner)
     record(
         alliance,
         AuditEvent.Action.MEMBER_ADDED,
@@ -86,7 +82,7 @@ def access_grant(
     context = {
         "alliance": alliance,
         "by": by.get_full_name() or by.get_username(),
-        "role": membership.get_role_display(),
+        "role": grant.get_role_display(),
         "username": user.get_username(),
         "link": set_password_link(user, request) if new_user else "",
         "login": request.build_absolute_uri(reverse("login")),
@@ -98,7 +94,7 @@ def access_grant(
             None,
             [email],
         )
-    return membership
+    return grant
 
 
 def _free_username(email: str) -> str:
@@ -112,32 +108,32 @@ def _free_username(email: str) -> str:
 
 @transaction.atomic
 def access_change(
-    *, membership: Membership, role: str, partner: Partner | None, by: User
-) -> Membership:
+    *, grant: AccessGrant, role: str, partner: Partner | None, by: User
+) -> AccessGrant:
     if role != Role.FACILITATOR:
-        _check_last_facilitator(membership)
-    membership.role, membership.partner = role, partner
-    membership.clean()
-    membership.save()
+        _check_last_facilitator(grant)
+    grant.role, grant.partner = role, partner
+    grant.clean()
+    grant.save()
     record(
-        membership.alliance,
+        grant.alliance,
         AuditEvent.Action.MEMBER_CHANGED,
         by,
-        user=membership.user.get_username(),
+        user=grant.user.get_username(),
         role=role,
         partner=partner.name if partner else None,
     )
-    return membership
+    return grant
 
 
 @transaction.atomic
-def access_revoke(*, membership: Membership, by: User) -> None:
-    _check_last_facilitator(membership)
+def access_revoke(*, grant: AccessGrant, by: User) -> None:
+    _check_last_facilitator(grant)
     record(
-        membership.alliance,
+        grant.alliance,
         AuditEvent.Action.MEMBER_REMOVED,
         by,
-        user=membership.user.get_username(),
-        role=membership.role,
+        user=grant.user.get_username(),
+        role=grant.role,
     )
-    membership.delete()
+    grant.delete()

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alliancelens.alliances.models import Invitation, Membership, Participant, ScanResponse
+from alliancelens.alliances.models import AccessGrant, Invitation, Participant, ScanResponse
 from alliancelens.alliances.views.common import alliance_for, attempt, user_of
 
 from .forms import EraseForm, MemberForm
@@ -32,7 +32,7 @@ def access_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            membership = access_grant(
+            grant = access_grant(
                 alliance=alliance,
                 email=data["email"],
                 name=data["name"],
@@ -47,10 +47,10 @@ def access_list(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("Access granted. %(email)s has been sent an e-mail about it.")
-                % {"email": membership.user.email},
+                % {"email": grant.user.email},
             )
             return redirect("alliances:access", alliance.slug)
-    rows = alliance.memberships.select_related("user", "partner").order_by(
+    rows = alliance.access_grants.select_related("user", "partner").order_by(
         "role", "user__username"
     )
     return render(
@@ -59,8 +59,8 @@ def access_list(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "alliance": alliance,
             "form": form,
-            "memberships": rows,
-            "roles": Membership.Role.choices,
+            "grants": rows,
+            "roles": AccessGrant.Role.choices,
             "partners": alliance.partners.all(),
         },
         status=400 if form.is_bound else 200,
@@ -71,10 +71,10 @@ def access_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def access_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     alliance = alliance_for(request, slug)
-    membership = get_object_or_404(Membership, alliance=alliance, pk=pk)
+    grant = get_object_or_404(AccessGrant, alliance=alliance, pk=pk)
     role = request.POST.get("role", "")
     partner_id = request.POST.get("partner") or None
-    if role not in Membership.Role.values:
+    if role not in AccessGrant.Role.values:
         messages.error(request, _("Choose a role."))
         return redirect("alliances:access", alliance.slug)
     partner = None
@@ -83,13 +83,11 @@ def access_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if partner is None:
             messages.error(request, _("That partner is not part of this alliance."))
             return redirect("alliances:access", alliance.slug)
-    if role != Membership.Role.PARTNER_LEAD:
+    if role != AccessGrant.Role.PARTNER_LEAD:
         partner = None
     attempt(
         request,
-        lambda: access_change(
-            membership=membership, role=role, partner=partner, by=user_of(request)
-        ),
+        lambda: access_change(grant=grant, role=role, partner=partner, by=user_of(request)),
         _("Changes saved."),
     )
     return redirect("alliances:access", alliance.slug)
@@ -99,10 +97,10 @@ def access_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def access_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     alliance = alliance_for(request, slug)
-    membership = get_object_or_404(Membership, alliance=alliance, pk=pk)
+    grant = get_object_or_404(AccessGrant, alliance=alliance, pk=pk)
     attempt(
         request,
-        lambda: access_revoke(membership=membership, by=user_of(request)),
+        lambda: access_revoke(grant=grant, by=user_of(request)),
         _("Access withdrawn."),
     )
     return redirect("alliances:access", alliance.slug)

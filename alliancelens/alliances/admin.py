@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Alliance, Membership, Participant, Partner, Round
+from .models import AccessGrant, Alliance, Participant, Partner, Round
 
 
 class PartnerInline(admin.TabularInline):
@@ -9,15 +9,15 @@ class PartnerInline(admin.TabularInline):
     extra = 0
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
+class AccessGrantInline(admin.TabularInline):
+    model = AccessGrant
     extra = 0
 
 
 @admin.register(Alliance)
 class AllianceAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "current_phase", "stage", "anonymity_threshold"]
-    inlines = [PartnerInline, MembershipInline]
+    inlines = [PartnerInline, AccessGrantInline]
 
 
 @admin.register(Participant)

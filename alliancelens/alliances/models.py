@@ -104,7 +104,7 @@ class AllianceQuerySet(models.QuerySet["Alliance"]):
         """Alliances the user can see: all for site administrators, else memberships."""
         if user.is_superuser:
             return self.all()
-        return self.filter(memberships__user=user).distinct()
+        return self.filter(access_grants__user=user).distinct()
 
 
 class Alliance(models.Model):
@@ -160,8 +160,9 @@ class Alliance(models.Model):
         return reverse("alliances:detail", args=[self.slug])
 
 
-class Membership(models.Model):
-    """A user's role in one alliance (site administrators need none).
+class AccessGrant(models.Model):
+    """A user's access to one alliance, with a role (site administrators
+    need none). The "Access" pages list and change these.
 
     A facilitator runs the alliance. A partner lead sees the alliance's
     aggregates and their own partner's group (when it has at least k
@@ -174,9 +175,9 @@ class Membership(models.Model):
         OBSERVER = "observer", _("Observer")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants"
     )
-    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="access_grants")
     role = models.CharField(
         _("role"), max_length=16, choices=Role.choices, default=Role.FACILITATOR
     )
@@ -193,8 +194,8 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["alliance", "role", "user__username"]
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
         constraints = [
             models.UniqueConstraint(fields=["user", "alliance"], name="membership_unique"),
             models.CheckConstraint(

@@ -21,10 +21,10 @@ from alliancelens.instrument import latest_instrument
 
 from .history import Actor, record
 from .models import (
+    AccessGrant,
     Alliance,
     AuditEvent,
     Invitation,
-    Membership,
     Participant,
     Round,
     hash_token,
@@ -47,8 +47,8 @@ def alliance_create(*, facilitator: User, **fields: object) -> Alliance:
         alliance.slug = unique_slug(alliance.name)
     alliance.full_clean()
     alliance.save()
-    Membership.objects.create(
-        user=facilitator, alliance=alliance, role=Membership.Role.FACILITATOR
+    AccessGrant.objects.create(
+        user=facilitator, alliance=alliance, role=AccessGrant.Role.FACILITATOR
     )
     return alliance
 

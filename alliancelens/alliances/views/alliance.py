@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ..forms import AllianceForm, ImportForm, ParticipantForm, PartnerForm
 from ..importers import participants_import
-from ..models import Alliance, Membership, Participant, Partner
+from ..models import AccessGrant, Alliance, Participant, Partner
 from ..services import alliance_create, invitations_sync
 from .common import (
     ANY_ROLE,
@@ -30,7 +30,7 @@ def alliance_list(request: HttpRequest) -> HttpResponse:
     alliances = list(
         Alliance.objects.for_user(user).annotate(n_partners=Count("partners", distinct=True))
     )
-    roles = {m.alliance_id: m for m in Membership.objects.filter(user=user)}
+    roles = {m.alliance_id: m for m in AccessGrant.objects.filter(user=user)}
     for a in alliances:
         m = roles.get(a.pk)
         a.role_label = (  # type: ignore[attr-defined]
@@ -74,7 +74,7 @@ def alliance_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "access": access,
             "role_label": _("Site administrator")
             if user_of(request).is_superuser
-            else Membership.Role(access.role).label,
+            else AccessGrant.Role(access.role).label,
         },
     )
 

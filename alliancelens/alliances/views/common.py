@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..models import Alliance, Membership, Partner, Round
+from ..models import AccessGrant, Alliance, Partner, Round
 
-Role = Membership.Role
+Role = AccessGrant.Role
 FACILITATOR_ONLY = frozenset({Role.FACILITATOR})
 ANY_ROLE = frozenset(Role)
 
@@ -56,7 +56,7 @@ def may_create_alliances(user: User) -> bool:
     return (
         user.is_superuser
         or user.has_perm("alliances.add_alliance")
-        or Membership.objects.filter(user=user, role=Role.FACILITATOR).exists()
+        or AccessGrant.objects.filter(user=user, role=Role.FACILITATOR).exists()
     )
 
 
@@ -68,14 +68,14 @@ def access_for(
     if user.is_superuser:
         access = Access(alliance, Role.FACILITATOR)
     else:
-        membership = (
-            Membership.objects.select_related("partner")
+        grant = (
+            AccessGrant.objects.select_related("partner")
             .filter(user=user, alliance=alliance)
             .first()
         )
-        if membership is None:
+        if grant is None:
             raise Http404("no such alliance")
-        access = Access(alliance, membership.role, membership.partner)
+        access = Access(alliance, grant.role, grant.partner)
     if access.role not in roles:
         raise PermissionDenied("your role in this alliance does not allow this page")
     return access

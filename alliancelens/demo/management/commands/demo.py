@@ -15,11 +15,11 @@ from django.utils.text import slugify
 
 from alliancelens.alliances.invitations import link_url
 from alliancelens.alliances.models import (
+    AccessGrant,
     Alliance,
     Invitation,
     ItemAnswer,
     Level,
-    Membership,
     Participant,
     Partner,
     PartnerRole,
@@ -205,7 +205,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Created the demo alliance '{alliance.name}'."))
         else:
             self.stdout.write(f"The demo alliance '{alliance.name}' exists already; unchanged.")
-        Membership.objects.get_or_create(user=user, alliance=alliance)
+        AccessGrant.objects.get_or_create(user=user, alliance=alliance)
         # The closed rounds publish their results now, as closing them would
         # have, so the first visit to a results page reads stored figures.
         for closed in alliance.rounds.filter(state=Round.State.CLOSED).order_by("number"):
@@ -237,8 +237,8 @@ class Command(BaseCommand):
         """A partner lead and an observer, to see what those roles see."""
         partner = alliance.partners.order_by("name")[0]
         for username, role, of in (
-            ("partnerlead", Membership.Role.PARTNER_LEAD, partner),
-            ("observer", Membership.Role.OBSERVER, None),
+            ("partnerlead", AccessGrant.Role.PARTNER_LEAD, partner),
+            ("observer", AccessGrant.Role.OBSERVER, None),
         ):
             user, created = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@demo.example"}
@@ -246,7 +246,7 @@ class Command(BaseCommand):
             if created or password != PASSWORD:
                 user.set_password(password)
                 user.save()
-            Membership.objects.get_or_create(
+            AccessGrant.objects.get_or_create(
                 user=user, alliance=alliance, defaults={"role": role, "partner": of}
             )
         return partner
@@ -290,7 +290,7 @@ def build_demo(user: User) -> Alliance:
         stage=Stage.DISCOVERING,
         anonymity_threshold=3,
     )
-    Membership.objects.create(user=user, alliance=alliance)
+    AccessGrant.objects.create(user=user, alliance=alliance)
     names = iter(rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 200))
     people: list[tuple[Participant, float, float]] = []
     for name, sector, role, interest, shift, counts in PARTNERS:
