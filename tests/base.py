@@ -24,7 +24,7 @@ from alliancelens.alliances.services import (
     round_create,
     round_open,
 )
-from alliancelens.instrument import latest_instrument
+from alliancelens.instrument import PERSPECTIVES, latest_instrument
 
 PASSWORD = "correct horse battery staple"
 
@@ -121,7 +121,7 @@ def answer_by_service(invitation: Invitation, value: str = "4") -> None:
     from alliancelens.scan.services import response_save, response_submit
 
     instrument = latest_instrument()
-    for p in ("ambition", "interests", "relationship", "organisation", "process"):
+    for p in PERSPECTIVES:
         response_save(
             invitation=invitation,
             step=p,
@@ -132,7 +132,7 @@ def answer_by_service(invitation: Invitation, value: str = "4") -> None:
 
 
 def answer_everything(client: Any, token: str, value: str = "4") -> None:
-    for p in ("ambition", "interests", "relationship", "organisation", "process"):
+    for p in PERSPECTIVES:
         response = client.post(f"/r/{token}/p/{p}/", full_answers(p, value))
         assert response.status_code == 302, response.content[:500]
     response = client.post(f"/r/{token}/review/")

@@ -11,14 +11,14 @@ exports read only that.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import pandas as pd
 
 from alliancelens.instrument import Instrument
 
-from .engine import Context, analyze_rounds
+from .engine import Context, analyze, analyze_rounds
 from .frame import AnswersError, empty_questions
 from .results import AnalysisResult, Trend
 
@@ -75,28 +75,18 @@ def publish(
     questions: pd.DataFrame | None = None,
     context: Context | None = None,
 ) -> Published:
-    """The published result of round ``round``; ``frame`` holds it and the
+    """The published result of round ``number``; ``frame`` holds it and the
     closed rounds before it (same instrument), nothing later."""
     questions = empty_questions() if questions is None else questions
     later = sorted({int(r) for r in frame["round"] if int(r) > number})
     if later:
         raise AnswersError(f"round {number} cannot be published with later rounds {later}")
-    if frame.empty or number not in set(frame["round"]):
-        # No one submitted: the round still publishes, with nothing shown.
-        frame = frame.iloc[0:0]
     rounds = analyze_rounds(frame, instrument, k=k, questions=questions, context=context)
     result = rounds.rounds.get(number)
     if result is None:
-        from .engine import analyze
-
-        result = analyze(
-            frame.iloc[0:0].assign(round=number),
-            instrument,
-            k=k,
-            questions=questions.iloc[0:0],
-            context=context,
-        )
-        result = _numbered(result, number)
+        # No one submitted: the round still publishes, with nothing shown.
+        empty = analyze(frame.iloc[0:0], instrument, k=k, context=context)
+        result = replace(empty, round=number)
     own = questions[questions["round"] == number]
     return Published(
         result=result,
@@ -105,12 +95,6 @@ def publish(
             q.id: open_answers(own, result, q.id) for q in instrument.questions if q.kind == "open"
         },
     )
-
-
-def _numbered(result: AnalysisResult, number: int) -> AnalysisResult:
-    from dataclasses import replace
-
-    return replace(result, round=number)
 
 
 def open_answers(

@@ -16,15 +16,12 @@ from alliancelens.alliances.models import Round
 from alliancelens.alliances.rates import response_rates, response_totals
 
 from .context import published_context
-from .publish import NotPublished, Scope, publication_of
+from .publish import Scope, published_round
 
 
 def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]:
     """The page's context (``context.published_context``), with response rates."""
-    publication = publication_of(rnd)
-    if publication is None:
-        raise NotPublished(f"round {rnd.number} has no published result (open, or purged)")
-    context = published_context(rnd, publication, lang, scope)
+    context = published_context(rnd, published_round(rnd), lang, scope)
     all_rates = response_rates(rnd)
     context.update(
         rates=[r for r in all_rates if scope is None or r["partner"] in scope],

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from alliancelens.alliances.models import Level, Phase, Round
 from alliancelens.instrument import PHASES, Instrument, localized
 
-from .publish import NotPublished, publication_of
+from .publish import published_round
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ class Export:
 
 def build_export(rnd: Round, lang: str = "nl") -> Export:
     """The published answer table of a round past its closing, ready to write."""
-    publication = publication_of(rnd)
-    if publication is None:
-        raise NotPublished(f"round {rnd.number} has no published result (open, or purged)")
+    publication = published_round(rnd)
     table = publication.answer_table()
     frame = pd.DataFrame(table.rows, columns=table.columns)
     instrument = rnd.instrument

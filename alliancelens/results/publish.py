@@ -71,10 +71,8 @@ class Publication:
         return [{"partner": p, "answers": texts} for p, texts in given.items()]
 
     def answer_table(self) -> AnswerTable:
-        text = PublishedResult.objects.values_list("answer_table", flat=True).get(
-            pk=self.stored.pk
-        )
-        return codec.loads(AnswerTable, text)
+        # A deferred field: read from the database here, for exports only.
+        return codec.loads(AnswerTable, self.stored.answer_table)
 
 
 def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
@@ -159,6 +157,15 @@ def publication_of(rnd: Round) -> Publication | None:
         return round_publish(rnd=rnd)
     except NotPublished:
         return None
+
+
+def published_round(rnd: Round) -> Publication:
+    """``publication_of``, for outputs that cannot do without one: NotPublished
+    while the round is open or a draft, or once its answers were deleted."""
+    publication = publication_of(rnd)
+    if publication is None:
+        raise NotPublished(f"round {rnd.number} has no published result (open, or purged)")
+    return publication
 
 
 # A row named DRAWN + part records that a part (the shared charts, or one

@@ -28,7 +28,7 @@ from .documents import (
     render_report_pdf,
 )
 from .exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
-from .publish import publication_of, round_publish
+from .publish import NotPublished, publication_of, round_publish
 
 
 @login_required
@@ -92,8 +92,6 @@ def report_download(
         raise Http404("unknown report format")
     access = access_for(request, slug, ANY_ROLE)
     rnd = round_of(access.alliance, number)
-    if publication_of(rnd) is None:
-        raise Http404("reports are made once the round has closed, until its answers are deleted")
     lang = request.GET.get("lang") or translation.get_language() or "nl"
     if lang not in ("nl", "en"):
         lang = "nl"
@@ -104,7 +102,11 @@ def report_download(
         ("guide", "pdf"): render_guide_pdf,
         ("guide", "html"): render_guide_html,
     }
-    content = renderers[(kind, fmt)](rnd, lang, access.visible_partners)
+    try:
+        content = renderers[(kind, fmt)](rnd, lang, access.visible_partners)
+    except NotPublished as exc:
+        # Reports are made once the round has closed, until its answers go.
+        raise Http404(str(exc)) from exc
     content_type = "application/pdf" if fmt == "pdf" else "text/html"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -126,10 +128,12 @@ def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
     if fmt not in EXPORTS:
         raise Http404("unknown export format")
     rnd = round_for(request, slug, number)
-    if publication_of(rnd) is None:
-        raise Http404("exports are made once the round has closed, until its answers are deleted")
     lang = translation.get_language() or "nl"
-    export = build_export(rnd, lang if lang in ("nl", "en") else "nl")
+    try:
+        export = build_export(rnd, lang if lang in ("nl", "en") else "nl")
+    except NotPublished as exc:
+        # Exports are made once the round has closed, until its answers go.
+        raise Http404(str(exc)) from exc
     content = {
         "csv": to_csv,
         "xlsx": to_xlsx,

@@ -19,6 +19,7 @@ from alliancelens.alliances.models import (
     Invitation,
     ItemAnswer,
     QuestionAnswer,
+    Round,
     ScanResponse,
 )
 
@@ -34,10 +35,12 @@ class RoundClosedError(Exception):
 # update) waits for the saves under way, and a save that waited sees the
 # round as it is after the close. SQLite's writers queue one at a time
 # (IMMEDIATE transactions), so the same statement needs no lock clause.
+# The tables are named from the models (constants, no input), so a renamed
+# model cannot leave a stale name here.
 _LOCK_SQL = (
-    "SELECT r.state, r.closes_at, s.id FROM alliances_invitation i "
-    "JOIN alliances_round r ON r.id = i.round_id "
-    "LEFT JOIN alliances_scanresponse s ON s.invitation_id = i.id "
+    f"SELECT r.state, r.closes_at, s.id FROM {Invitation._meta.db_table} i "  # noqa: S608
+    f"JOIN {Round._meta.db_table} r ON r.id = i.round_id "
+    f"LEFT JOIN {ScanResponse._meta.db_table} s ON s.invitation_id = i.id "
     "WHERE i.id = %s"
 )
 _LOCK_CLAUSE = {"postgresql": " FOR UPDATE OF i FOR SHARE OF r"}
