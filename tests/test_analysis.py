@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alliancelens.analysis import AnswersError, analyze, answers_frame, joint_plan
-from alliancelens.analysis.engine import perspective_scores, recode
+from alliancelens.analysis.engine import perspective_scores
+from alliancelens.analysis.sums import sums_of
 from alliancelens.instrument import PERSPECTIVES, latest_instrument
 
 INSTRUMENT = latest_instrument()
@@ -41,10 +42,11 @@ def test_reverse_items_are_turned_around_and_dont_know_is_missing():
             "r1", "A", {"amb_fine_words": 5, "amb_direction": 5, "amb_resources": float("nan")}
         )
     )
-    scale = recode(frame, INSTRUMENT).set_index("item")["value"]
-    assert scale["amb_fine_words"] == 1  # reverse-worded
-    assert scale["amb_direction"] == 5
-    assert math.isnan(scale["amb_resources"])
+    answers = sums_of(frame, INSTRUMENT).answers[0]
+    position = {i.id: n for n, i in enumerate(INSTRUMENT.items)}
+    assert answers[position["amb_fine_words"]] == 1  # reverse-worded
+    assert answers[position["amb_direction"]] == 5
+    assert math.isnan(answers[position["amb_resources"]])
 
 
 def test_a_perspective_score_needs_half_of_its_items():
@@ -54,7 +56,7 @@ def test_a_perspective_score_needs_half_of_its_items():
     enough = {item: 4 for item in process[:half]}
     too_few = {item: 4 for item in process[: half - 1]}
     frame = answers_frame(rows_for("r1", "A", enough) + rows_for("r2", "A", too_few))
-    scores = perspective_scores(recode(frame, INSTRUMENT), INSTRUMENT).set_index("respondent")
+    scores = perspective_scores(frame, INSTRUMENT).set_index("respondent")
     assert scores.loc["r1", "process"] == 4
     assert math.isnan(scores.loc["r2", "process"])
 
@@ -82,9 +84,9 @@ def test_mean_and_sample_sd_over_respondents():
 
 def test_unknown_items_and_out_of_range_values_are_errors():
     with pytest.raises(AnswersError, match="unknown item"):
-        recode(answers_frame(rows_for("r1", "A", {"nope": 3})), INSTRUMENT)
+        analyze(answers_frame(rows_for("r1", "A", {"nope": 3})), INSTRUMENT, k=1)
     with pytest.raises(AnswersError, match="outside the scale"):
-        recode(answers_frame(rows_for("r1", "A", {"amb_direction": 6})), INSTRUMENT)
+        analyze(answers_frame(rows_for("r1", "A", {"amb_direction": 6})), INSTRUMENT, k=1)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Round
-from alliancelens.analysis.engine import perspective_scores, recode
+from alliancelens.analysis.engine import perspective_scores
 from alliancelens.instrument import latest_instrument
 from alliancelens.results.adapter import round_analysis, round_answers
 
@@ -95,7 +95,7 @@ class DemoTests(TestCase):
     def scores(self, number: int) -> pd.DataFrame:
         rnd = self.alliance.rounds.get(number=number)
         instrument = latest_instrument()
-        return perspective_scores(recode(round_answers(rnd), instrument), instrument)
+        return perspective_scores(round_answers(rnd), instrument)
 
     def test_the_board_sees_things_rosier_than_professionals(self):
         scores = self.scores(1)

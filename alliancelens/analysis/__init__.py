@@ -6,12 +6,13 @@ package, so a number is computed in one place only. Formulas and references:
 docs/statistics.md.
 """
 
-from .engine import Context, analyze, analyze_rounds, perspective_scores, recode, trends
+from .engine import Context, analyze, analyze_rounds, perspective_scores, trends
 from .frame import (
     COLUMNS,
     QUESTION_COLUMNS,
     AnswersError,
     answers_frame,
+    answers_table,
     empty_questions,
     questions_frame,
 )
@@ -31,10 +32,10 @@ __all__ = [
     "analyze",
     "analyze_rounds",
     "answers_frame",
+    "answers_table",
     "empty_questions",
     "joint_plan",
     "perspective_scores",
     "questions_frame",
-    "recode",
     "trends",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from alliancelens.instrument import PERSPECTIVES, PHASES, STAGES
+from alliancelens.instrument import PERSPECTIVES, PHASES, STAGES, yaml_load
 
 from .results import Advice, Divergence
 
@@ -221,7 +221,7 @@ def parse_rules(data: Any, source: str = "<advice>") -> RuleBase:
 @cache
 def load_rules(path: Path = RULES_FILE) -> RuleBase:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise AdviceError(f"{path}: cannot be read: {exc}") from exc
     return parse_rules(data, str(path))

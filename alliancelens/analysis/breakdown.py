@@ -1,161 +1,166 @@
 """Statistics per group (alliance, partner, level, partner × level), suppressed.
 
-Everything is computed with grouped pandas operations in one pass per
-grouping and then read from plain dicts; anonymity is applied per column
-(item or perspective) on the number of respondents in each cell.
+Every group's figures are read from the one count cube of ``sums``: a
+statement's n, mean, variance, AD_M and distribution follow from how many
+people of the group gave each answer, and the perspective figures from the
+respondents' scores, with one bincount per grouping. Anonymity is applied
+per column (statement or perspective) on the number of people in each cell.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Literal
 
 import numpy as np
-import pandas as pd
 
 from alliancelens.instrument import PERSPECTIVES, Instrument
 
 from .results import GroupSummary, Stat
 from .stats import TINY, rwg_from_variance, rwg_j
+from .sums import FloatArray, IntArray, Sums
 
 GroupKey = Hashable
 HideRule = Callable[[str, dict[GroupKey, int]], set[GroupKey]]
+Grouping = Literal["all", "partner", "level", "cell"]
 
 
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if np.isnan(x) else x
+def _group_codes(sums: Sums, grouping: Grouping) -> tuple[list[GroupKey], IntArray, IntArray]:
+    """Group keys, each person's group and the counts summed to group × item × answer."""
+    cube = sums.counts
+    if grouping == "all":
+        return ["all"], np.zeros(sums.people, dtype=np.int64), cube.sum(axis=(0, 1))[None]
+    if grouping == "partner":
+        return list(sums.partners), sums.person_partner, cube.sum(axis=1)
+    if grouping == "level":
+        return list(sums.levels), sums.person_level, cube.sum(axis=0)
+    keys: list[GroupKey] = [(p, lvl) for p in sums.partners for lvl in sums.levels]
+    cell = sums.person_partner * len(sums.levels) + sums.person_level
+    return keys, cell, cube.reshape(-1, *cube.shape[2:])
 
 
-def _tuple(index: Any) -> tuple[Any, ...]:
-    return index if isinstance(index, tuple) else (index,)
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
 
 
 def breakdown(
-    scale: pd.DataFrame,
-    scores: pd.DataFrame,
-    keys: list[str],
-    instrument: Instrument,
-    hide: HideRule,
+    sums: Sums, grouping: Grouping, instrument: Instrument, hide: HideRule
 ) -> dict[GroupKey, GroupSummary]:
-    """Item and perspective statistics per group of ``keys``.
+    """Statement and perspective statistics per group that has people.
 
-    ``scale`` has one row per respondent and answered item (value NaN for
-    "don't know"); ``scores`` one row per respondent with a column per
-    perspective. ``hide(column, counts)`` says which groups to hide in that
-    column, given the number of respondents of each group there. Groups are
-    keyed by their value (one key) or a tuple of values (several keys).
+    ``hide(column, counts)`` says which groups to hide in that column, given
+    the number of people of each group there. Groups are keyed by name, or
+    by a (partner, level) tuple for the crossed grouping.
     """
     points = instrument.scale.max - instrument.scale.min + 1
-    perspective_of = {i.id: i.perspective for i in instrument.items}
-    n_keys = len(keys)
-
-    def group_of(index: tuple[Any, ...]) -> GroupKey:
-        return index[0] if n_keys == 1 else tuple(index[:n_keys])
-
-    # --- items ------------------------------------------------------------
-    answered = scale.dropna(subset=["value"])
-    grouped = answered.groupby([*keys, "item"], observed=True)["value"]
-    item_table = grouped.agg(["mean", "std", "count"])
-    item_table["var"] = item_table["std"] ** 2
-    item_table.loc[item_table["var"] <= TINY, "var"] = 0.0
-    item_table.loc[item_table["var"] == 0.0, "std"] = 0.0
-    deviation = (answered["value"] - grouped.transform("mean")).abs()
-    item_table["ad"] = deviation.groupby(
-        [answered[c] for c in (*keys, "item")], observed=True
-    ).mean()
-    item_rows: dict[tuple[Any, ...], Any] = {
-        _tuple(i): row for i, row in item_table.to_dict("index").items()
+    keys, person_group, cube = _group_codes(sums, grouping)
+    people = np.bincount(person_group, minlength=len(keys))
+    present = [g for g in range(len(keys)) if people[g]]
+    items = _ItemTable(cube, sums.points)
+    perspective_of = np.array([PERSPECTIVES.index(i.perspective) for i in instrument.items])
+    out: dict[GroupKey, GroupSummary] = {}
+    perspectives = {
+        p: _perspective_table(sums.scores[:, n], person_group, len(keys), instrument)
+        for n, p in enumerate(PERSPECTIVES)
     }
-    distribution: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
-    for index, count in answered.groupby([*keys, "item", "value"], observed=True).size().items():
-        distribution[_tuple(index)[:-1]][str(int(_tuple(index)[-1]))] = int(count)
-    for index, count in (
-        scale[scale["value"].isna()].groupby([*keys, "item"], observed=True).size().items()
-    ):
-        distribution[_tuple(index)]["dont_know"] = int(count)
-
-    # --- perspectives -------------------------------------------------------
-    per_perspective: dict[tuple[Any, ...], list[tuple[float | None, float | None]]] = defaultdict(
-        list
-    )
-    for index, row in item_rows.items():
-        per_perspective[(*index[:-1], perspective_of[index[-1]])].append(
-            (_num(row["var"]), _num(row["ad"]) if row["count"] >= 2 else None)
-        )
-    score_groups = scores.groupby(keys if n_keys > 1 else keys[0], observed=True)
-    people = {g: int(n) for g, n in score_groups["respondent"].nunique().items()}
-    summaries: dict[GroupKey, dict[str, Any]] = {
-        g: {"perspectives": {}, "items": {}} for g in people
-    }
-
-    for p in PERSPECTIVES:
-        table: dict[Any, Any] = score_groups[p].agg(["mean", "std", "count"]).to_dict("index")
-        rounded: dict[GroupKey, dict[str, int]] = defaultdict(dict)
-        valid = scores.dropna(subset=[p])
-        for index, count in (
-            # Half up (2.5 → 3), not half to even.
-            valid.assign(_r=np.floor(valid[p] + 0.5).astype(int))
-            .groupby([*keys, "_r"], observed=True)
-            .size()
-            .items()
-        ):
-            rounded[group_of(_tuple(index))][str(_tuple(index)[-1])] = int(count)
-        counts = {g: int(row["count"]) for g, row in table.items()}
-        hidden = hide(p, counts)
-        for g, data in summaries.items():
-            n = counts.get(g, 0)
-            if g in hidden or n == 0:
-                data["perspectives"][p] = Stat(None, None, n, hidden=g in hidden)
+    summaries: dict[int, tuple[dict[str, Stat], dict[str, Stat]]] = {g: ({}, {}) for g in present}
+    for n, p in enumerate(PERSPECTIVES):
+        count, mean, sd, rounded = perspectives[p]
+        hidden = hide(p, {keys[g]: int(count[g]) for g in present})
+        own = perspective_of == n
+        for g in present:
+            key = keys[g]
+            if key in hidden or not count[g]:
+                summaries[g][0][p] = Stat(None, None, int(count[g]), hidden=key in hidden)
                 continue
-            parts = per_perspective.get((*_tuple(g), p), [])
-            variances = [v for v, _ in parts if v is not None]
-            ads = [a for _, a in parts if a is not None]
-            row = table[g]
-            data["perspectives"][p] = Stat(
-                mean=float(row["mean"]),
-                sd=_num(row["std"]),
-                n=n,
-                agreement=rwg_j(variances, points),
-                ad=float(np.mean(ads)) if ads else None,
-                distribution=dict(rounded[g]),
+            with_answers = own & (items.n[g] > 0)
+            variances = items.var[g, with_answers]
+            ads = items.ad[g, own & (items.n[g] >= 2)]
+            summaries[g][0][p] = Stat(
+                mean=float(mean[g]),
+                sd=_num(sd[g]),
+                n=int(count[g]),
+                agreement=rwg_j(variances[~np.isnan(variances)], points),
+                ad=float(ads.mean()) if ads.size else None,
+                distribution=rounded[g],
             )
-
-    item_counts: dict[str, dict[GroupKey, int]] = defaultdict(dict)
-    for index, row in item_rows.items():
-        item_counts[index[-1]][group_of(index)] = int(row["count"])
-    for item in instrument.items:
-        counts = item_counts[item.id]
-        hidden = hide(item.id, counts)
-        for g, data in summaries.items():
-            n = counts.get(g, 0)
-            index = (*_tuple(g), item.id)
-            if g in hidden or n == 0:
+    for i, item in enumerate(instrument.items):
+        n = items.n[:, i]
+        hidden = hide(item.id, {keys[g]: int(n[g]) for g in present if n[g]})
+        for g in present:
+            key = keys[g]
+            if key in hidden or not n[g]:
                 # No distribution without answers on the scale: a group whose
                 # people all said "don't know" is not necessarily k strong.
-                data["items"][item.id] = Stat(None, None, n, hidden=g in hidden)
+                summaries[g][1][item.id] = Stat(None, None, int(n[g]), hidden=key in hidden)
                 continue
-            row = item_rows[index]
-            data["items"][item.id] = Stat(
-                mean=float(row["mean"]),
-                sd=_num(row["std"]),
-                n=n,
-                agreement=None
-                if (v := _num(row["var"])) is None
-                else rwg_from_variance(v, points),
-                ad=_num(row["ad"]) if n >= 2 else None,
-                distribution=dict(distribution.get(index, {})),
+            variance = _num(items.var[g, i])
+            summaries[g][1][item.id] = Stat(
+                mean=float(items.mean[g, i]),
+                sd=_num(items.sd[g, i]),
+                n=int(n[g]),
+                agreement=None if variance is None else rwg_from_variance(variance, points),
+                ad=float(items.ad[g, i]) if n[g] >= 2 else None,
+                distribution=items.distribution(g, i),
             )
-    return {
-        g: GroupSummary(
-            name=" | ".join(map(str, g)) if isinstance(g, tuple) else str(g),
-            n=people[g],
+    for g in present:
+        key = keys[g]
+        out[key] = GroupSummary(
+            name=" | ".join(key) if isinstance(key, tuple) else str(key),
+            n=int(people[g]),
             suppressed=False,
-            perspectives=data["perspectives"],
-            items=data["items"],
+            perspectives=summaries[g][0],
+            items=summaries[g][1],
         )
-        for g, data in summaries.items()
-    }
+    return out
+
+
+class _ItemTable:
+    """n, mean, sd, variance and AD_M per group × statement, from answer counts."""
+
+    def __init__(self, cube: IntArray, points: FloatArray) -> None:
+        answered = cube[..., :-1].astype(float)
+        self.n = cube[..., :-1].sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean = (answered @ points) / self.n
+            deviation = points - self.mean[..., None]
+            squares = (answered * deviation**2).sum(axis=-1)
+            self.var = np.where(self.n >= 2, squares / (self.n - 1), np.nan)
+            self.ad = (answered * np.abs(deviation)).sum(axis=-1) / self.n
+        self.var[self.var <= TINY] = 0.0
+        self.sd = np.sqrt(self.var)
+        self._keys = [str(int(p)) for p in points]
+        self._cube: list[list[list[int]]] = cube.tolist()
+
+    def distribution(self, group: int, item: int) -> dict[str, int]:
+        """Answers per scale point, and "dont_know" when there are any."""
+        out: dict[str, int] = {}
+        *answers, dont_know = self._cube[group][item]
+        for key, count in zip(self._keys, answers, strict=True):
+            if count:
+                out[key] = out.get(key, 0) + count
+        if dont_know:
+            out["dont_know"] = dont_know
+        return out
+
+
+def _perspective_table(
+    scores: FloatArray, person_group: IntArray, groups: int, instrument: Instrument
+) -> tuple[IntArray, FloatArray, FloatArray, list[dict[str, int]]]:
+    """Per group: number of scores, mean, sd (n − 1) and the rounded-score distribution."""
+    valid = ~np.isnan(scores)
+    group, x = person_group[valid], scores[valid]
+    count = np.bincount(group, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(group, x, minlength=groups) / count
+        squares = np.bincount(group, (x - mean[group]) ** 2, minlength=groups)
+        sd = np.sqrt(np.where(count >= 2, squares / (count - 1), np.nan))
+    # Half up (2.5 → 3), not half to even.
+    lo, hi = instrument.scale.min, instrument.scale.max
+    rounded = np.floor(x + 0.5).astype(np.int64) - lo
+    width = hi - lo + 1
+    table = np.bincount(group * width + rounded, minlength=groups * width).reshape(groups, width)
+    distribution = [
+        {str(lo + r): int(c) for r, c in enumerate(table[g]) if c} for g in range(groups)
+    ]
+    return count, mean, sd, distribution

@@ -12,6 +12,8 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from alliancelens.instrument import LEVELS, PHASES, Instrument
@@ -61,20 +63,14 @@ def parse_answers_csv(
     return parse_rows(text, instrument, source)
 
 
-# White space next to a separator or a line end: such a file takes the
-# row-by-row reader, which strips every cell.
-_PADDING = (" ,", ", ", "\t", " \n", " \r", "\n ")
-
-
-def _padded(text: str) -> bool:
-    return text[:1] == " " or text[-1:] == " " or any(p in text for p in _PADDING)
-
-
 def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The tables of a valid file, read with pandas' C parser and checked
-    with vectorised tests; None where any check fails or anything is odd."""
-    if _padded(text):
-        return None
+    """The tables of a valid file, read with pandas' C parser and checked on
+    integer codes; None where any check fails or anything is odd.
+
+    Every text column is factorised once; each check looks at the distinct
+    values (a handful) or at integer codes, and the scale table keeps the
+    codes as categorical columns, which the lens counts with directly.
+    """
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -86,69 +82,89 @@ def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataF
     except (ValueError, pd.errors.ParserError, csv.Error):
         return None
     names = [str(h).strip().lower() for h in raw.columns]
-    if raw.empty or raw.isna().to_numpy().any() or any(c not in names for c in COLUMNS):
+    if raw.empty or any(c not in names for c in COLUMNS):
         return None
-    cols = {c: raw.iloc[:, names.index(c)] for c in COLUMNS}
-    respondent, partner, level = cols["respondent"], cols["partner"], cols["level"]
-    item, value, round_text = cols["item"], cols["value"], cols["round"]
-    if not (respondent != "").all() or not (partner != "").all() or not level.isin(LEVELS).all():
+    coded = {c: pd.factorize(raw.iloc[:, names.index(c)]) for c in COLUMNS}
+    if any(pd.isna(u).any() for _, u in coded.values()):
+        return None  # a short row: the row reader names it
+    distinct = {c: [str(v) for v in u] for c, (_, u) in coded.items()}
+    if any(v != v.strip() for values in distinct.values() for v in values):
+        return None  # white space around a value: the row reader strips it
+    code = {c: np.asarray(k, dtype=np.int64) for c, (k, _) in coded.items()}
+    if "" in distinct["respondent"] or "" in distinct["partner"]:
         return None
-    parsed = pd.to_numeric(round_text, errors="coerce")
-    if parsed.isna().any() or not parsed.between(1, MAX_ROUND).all():
+    if not set(distinct["level"]) <= set(LEVELS):
         return None
-    rounds = parsed.astype("int64")
-    # Only the plain spelling ("3", not "3.0" or "+3"), as the row reader takes it.
-    if not (rounds.astype(str) == round_text).all():
+    # Only the plain spelling of a round ("3", not "3.0" or "+3"), as the row reader.
+    numbers_of_rounds = []
+    for spelled in distinct["round"]:
+        if not (spelled.isascii() and spelled.isdigit()) or str(int(spelled)) != spelled:
+            return None
+        numbers_of_rounds.append(int(spelled))
+    if not all(1 <= n <= MAX_ROUND for n in numbers_of_rounds):
         return None
-    keys = pd.DataFrame({"r": respondent, "n": rounds, "i": item})
-    if keys.duplicated().any():
+    kinds = {i.id: "item" for i in instrument.items} | {q.id: q.kind for q in instrument.questions}
+    if not set(distinct["item"]) <= set(kinds):
         return None
-    places = pd.DataFrame({"r": respondent, "n": rounds, "p": partner, "l": level})
-    if places.drop_duplicates().duplicated(["r", "n"]).any():
+    # One answer per respondent, round and item; one place per respondent and round.
+    person = pd.factorize(code["respondent"] * len(distinct["round"]) + code["round"])[0].astype(
+        np.int64
+    )
+    if pd.Series(person * len(distinct["item"]) + code["item"]).duplicated().any():
         return None
-    items = {i.id for i in instrument.items}
-    questions = {q.id: q.kind for q in instrument.questions}
-    is_item, is_question = item.isin(items), item.isin(list(questions))
-    if not (is_item | is_question).all():
+    place = code["partner"] * len(LEVELS) + code["level"]
+    first = np.empty(int(person.max()) + 1, dtype=np.int64)
+    first[person] = place
+    if (first[person] != place).any():
         return None
-    missing = value.str.lower().isin(MISSING)
-    numbers = pd.to_numeric(value.where(is_item & ~missing), errors="coerce")
+
+    is_item = np.array([kinds[i] == "item" for i in distinct["item"]])[code["item"]]
+    is_phase = np.array([kinds[i] == "phase" for i in distinct["item"]])[code["item"]]
+    missing = np.array([v.lower() in MISSING for v in distinct["value"]])[code["value"]]
+    numbers = pd.to_numeric(pd.Series(distinct["value"], dtype=object), errors="coerce")
+    value = numbers.to_numpy(dtype=float)[code["value"]]
     given = is_item & ~missing
     lo, hi = instrument.scale.min, instrument.scale.max
-    if numbers[given].isna().any():
+    chosen = value[given]
+    if not (~np.isnan(chosen) & (chosen % 1 == 0) & (chosen >= lo) & (chosen <= hi)).all():
         return None
-    chosen = numbers[given]
-    if not ((chosen % 1 == 0) & chosen.between(lo, hi)).all():
+    texts = np.asarray(distinct["value"], dtype=object)
+    phases = np.isin(texts, PHASES)[code["value"]]
+    if (is_phase & ~missing & ~phases).any():
         return None
-    phase_rows = is_question & ~missing & item.map(questions).eq("phase")
-    if not value[phase_rows].isin(PHASES).all():
+    if not is_item.any():
         return None
-    scale = is_item.to_numpy()
-    if not scale.any():
-        return None
-    values = numbers.where(given, float("nan"))
+    rounds = np.asarray(numbers_of_rounds, dtype=np.int64)[code["round"]]
+
+    def categorical(column: str, rows: npt.NDArray[np.bool_]) -> pd.Series:
+        return pd.Series(pd.Categorical.from_codes(code[column][rows], pd.Index(distinct[column])))
+
     scale_frame = answers_table(
         pd.DataFrame(
             {
-                "respondent": respondent[scale],
-                "partner": partner[scale],
-                "level": level[scale],
-                "round": rounds[scale],
-                "item": item[scale],
-                "value": values[scale],
+                "respondent": categorical("respondent", is_item),
+                "partner": categorical("partner", is_item),
+                "level": categorical("level", is_item),
+                "round": rounds[is_item],
+                "item": categorical("item", is_item),
+                "value": np.where(given, value, np.nan)[is_item],
             }
         )
     )
-    asked = (is_question & ~missing).to_numpy()
+    asked = ~is_item & ~missing
+
+    def plain(column: str) -> npt.NDArray[np.object_]:
+        return np.asarray(distinct[column], dtype=object)[code[column][asked]]
+
     question_frame = questions_table(
         pd.DataFrame(
             {
-                "respondent": respondent[asked],
-                "partner": partner[asked],
-                "level": level[asked],
+                "respondent": plain("respondent"),
+                "partner": plain("partner"),
+                "level": plain("level"),
                 "round": rounds[asked],
-                "question": item[asked],
-                "text": value[asked],
+                "question": plain("item"),
+                "text": plain("value"),
             }
         )
     )

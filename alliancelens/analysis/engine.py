@@ -13,14 +13,12 @@ Definitions (docs/statistics.md):
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from alliancelens.instrument import LEVELS, PERSPECTIVES, PHASES, Instrument
 
@@ -36,7 +34,8 @@ from .results import (
     Stat,
     Trend,
 )
-from .stats import ad_cutoff, cronbach_alpha
+from .stats import ad_cutoff, cronbach_alpha, paired_t_p
+from .sums import Sums, sums_of
 from .suppression import Plan, joint_plan
 
 
@@ -52,83 +51,34 @@ class Context:
     alpha_threshold: float = 0.7
 
 
-def recode(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Only scale items, with reverse-worded items turned around."""
-    known = {i.id for i in instrument.items}
-    present = set(frame["item"].unique())
-    unknown = sorted(present - known - {q.id for q in instrument.questions})
-    if unknown:
-        raise AnswersError(f"unknown item(s) for {instrument.key}: {', '.join(unknown)}")
-    scale = frame[frame["item"].isin(known)].copy()
-    lo, hi = instrument.scale.min, instrument.scale.max
-    bad = scale["value"].notna() & ~scale["value"].between(lo, hi)
-    if bad.any():
-        row = scale[bad].iloc[0]
-        raise AnswersError(
-            f"value {row['value']:g} for item {row['item']} is outside the scale {lo}..{hi}"
-        )
-    reverse = {i.id for i in instrument.items if i.reverse}
-    flip = scale["item"].isin(reverse)
-    scale.loc[flip, "value"] = instrument.scale.reverse(scale.loc[flip, "value"])
-    # Categories are factorised once here instead of in every groupby below.
-    for column in ("respondent", "partner", "level", "item"):
-        if not isinstance(scale[column].dtype, pd.CategoricalDtype):
-            scale[column] = scale[column].astype("category")
-    _check_one_answer_one_place(scale)
-    return scale
+def perspective_scores(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """One row per respondent and round: partner, level and a score per perspective.
+
+    ``frame`` holds the answers as given (frame.COLUMNS); reverse-worded
+    statements are turned around here, as in every analysis.
+    """
+    _check(frame, COLUMNS, "answers")
+    tables = [
+        _score_table(sums_of(frame[frame["round"] == number], instrument), int(number))
+        for number in sorted(pd.unique(frame["round"]))
+    ]
+    if not tables:
+        return pd.DataFrame(columns=["respondent", "partner", "level", "round", *PERSPECTIVES])
+    return pd.concat(tables, ignore_index=True)
 
 
-def _check_one_answer_one_place(scale: pd.DataFrame) -> None:
-    """Per round: one answer per respondent and item, one partner and level per
-    respondent. A repeated row would add to an item's n (and could lift it to
-    k); a respondent in two places would count in two groups. Checked on
-    integer codes: hashing 400,000 strings would cost a tenth of a second."""
-
-    def codes(column: str) -> np.ndarray:
-        return scale[column].cat.codes.to_numpy(np.int64)
-
-    rounds = pd.factorize(scale["round"])[0].astype(np.int64)
-    n_people = len(scale["respondent"].cat.categories) + 1
-    person = rounds * n_people + codes("respondent")
-    twice = pd.Series(person * (len(scale["item"].cat.categories) + 1) + codes("item"))
-    repeated = twice.duplicated().to_numpy()
-    if repeated.any():
-        row = scale.iloc[int(repeated.argmax())]
-        raise AnswersError(
-            f"respondent {row['respondent']} answered item {row['item']} more than once "
-            f"in round {row['round']}"
-        )
-    place = codes("partner") * (len(scale["level"].cat.categories) + 1) + codes("level")
-    places = pd.DataFrame({"person": person, "place": place}).drop_duplicates()
-    moved = places.duplicated("person").to_numpy()
-    if moved.any():
-        row = scale.iloc[int(places.index[int(moved.argmax())])]
-        raise AnswersError(
-            f"respondent {row['respondent']} appears under more than one partner or level "
-            f"in round {row['round']}"
-        )
-
-
-def perspective_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """One row per respondent: partner, level, round and a score per perspective."""
-    perspective_of = {i.id: i.perspective for i in instrument.items}
-    needed = {p: math.ceil(len(instrument.items_for(p)) / 2) for p in PERSPECTIVES}
-    keys = ["respondent", "partner", "level", "round"]
-    people = scale[keys].drop_duplicates().set_index(keys)
-    data = scale.dropna(subset=["value"])
-    # Plain strings: mapping a categorical can give a categorical back, which
-    # then refuses numeric comparison.
-    data = data.assign(perspective=data["item"].astype(str).map(perspective_of))
-    agg = data.groupby([*keys, "perspective"], observed=True)["value"].agg(["mean", "count"])
-    agg = agg.reset_index()
-    required = agg["perspective"].astype(str).map(needed).astype(float)
-    agg.loc[agg["count"].astype(float) < required, "mean"] = float("nan")
-    if agg.empty:
-        wide = pd.DataFrame(index=people.index, columns=list(PERSPECTIVES), dtype=float)
-    else:
-        wide = agg.pivot_table(index=keys, columns="perspective", values="mean", aggfunc="first")
-        wide = wide.reindex(columns=list(PERSPECTIVES))
-    return people.join(wide).reset_index()
+def _score_table(sums: Sums, number: int) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "respondent": sums.respondents,
+            "partner": np.asarray(sums.partners, dtype=object)[sums.person_partner],
+            "level": np.asarray(sums.levels, dtype=object)[sums.person_level],
+            "round": number,
+        }
+    )
+    for n, p in enumerate(PERSPECTIVES):
+        table[p] = sums.scores[:, n]
+    return table
 
 
 def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -150,36 +100,54 @@ def analyze(
     _check(frame, COLUMNS, "answers")
     questions = empty_questions() if questions is None else questions
     _check(questions, QUESTION_COLUMNS, "questions")
-    context = context or Context()
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise AnswersError(f"k must be a whole number of at least 1, not {k!r}")
-    rounds = sorted(set(frame["round"]))
+    _check_k(k)
+    rounds = sorted(int(r) for r in pd.unique(frame["round"]))
     if len(rounds) > 1:
         raise AnswersError(f"analyze() takes one round; found {rounds}: use analyze_rounds()")
-    scale = recode(frame, instrument)
-    scores = perspective_scores(scale, instrument)
-    n_total = int(scores["respondent"].nunique())
-    everything_hidden = n_total < k
+    return _analyze(
+        sums_of(frame, instrument),
+        rounds[0] if rounds else None,
+        instrument,
+        k=k,
+        questions=questions,
+        context=context or Context(),
+        previous=previous,
+    )
 
-    plans = _plans(scale, scores, instrument, k)
+
+def _check_k(k: object) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise AnswersError(f"k must be a whole number of at least 1, not {k!r}")
+
+
+def _analyze(
+    sums: Sums,
+    number: int | None,
+    instrument: Instrument,
+    *,
+    k: int,
+    questions: pd.DataFrame,
+    context: Context,
+    previous: AnalysisResult | None,
+) -> AnalysisResult:
+    n_total = sums.people
+    everything_hidden = n_total < k
+    plans = _plans(sums, instrument, k)
 
     def hide_total(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
         plan = plans.get(column)
         return set(counts) if plan is None or plan.overall else set()
 
     # --- the alliance as a whole ------------------------------------------
-    whole = breakdown(
-        scale.assign(_all="all"), scores.assign(_all="all"), ["_all"], instrument, hide_total
-    )
+    whole = breakdown(sums, "all", instrument, hide_total)
     overall = whole.get("all") or GroupSummary("all", 0, True)
     perspectives = {}
     for p in instrument.perspectives:
-        matrix = scale[scale["item"].isin([i.id for i in instrument.items_for(p.id)])].pivot_table(
-            index="respondent", columns="item", values="value", aggfunc="first"
-        )
-        alpha, alpha_n = (
-            cronbach_alpha(matrix.to_numpy(dtype=float)) if not everything_hidden else (None, 0)
-        )
+        columns = [n for n, i in enumerate(instrument.items) if i.perspective == p.id]
+        matrix = sums.answers[:, columns]
+        # Statements nobody answered take no part (they would leave no complete case).
+        matrix = matrix[:, ~np.isnan(matrix).all(axis=0)]
+        alpha, alpha_n = cronbach_alpha(matrix) if not everything_hidden else (None, 0)
         if alpha_n < k:
             alpha = None
         stat = overall.perspectives.get(p.id, Stat(None, None, 0))
@@ -201,9 +169,9 @@ def analyze(
 
         return hide
 
-    partners = _groups(breakdown(scale, scores, ["partner"], instrument, hide_by("partners")), k)
-    levels = _groups(breakdown(scale, scores, ["level"], instrument, hide_by("levels")), k)
-    crossed = breakdown(scale, scores, ["partner", "level"], instrument, hide_by("cells"))
+    partners = _groups(breakdown(sums, "partner", instrument, hide_by("partners")), k)
+    levels = _groups(breakdown(sums, "level", instrument, hide_by("levels")), k)
+    crossed = breakdown(sums, "cell", instrument, hide_by("cells"))
     partner_levels = {}
     for key, summary in sorted(crossed.items(), key=lambda t: str(t[0])):
         partner, level = cast(tuple[str, str], key)
@@ -211,11 +179,11 @@ def analyze(
 
     # --- indicators ---------------------------------------------------------
     means = {p: perspectives[p].stat.mean for p in PERSPECTIVES}
-    divergence = ind.divergence(
-        partners, scale, scores, instrument, k=k, threshold=context.gap_threshold
-    )
+    divergence = ind.divergence(partners, sums, instrument, k=k, threshold=context.gap_threshold)
     divergence = [d if not d.flagged else _with_prompts(d) for d in divergence]
-    ambition = ind.ambition_index(scale, instrument, k=k, everything_hidden=everything_hidden)
+    ambition = ind.ambition_index(
+        sums.facets, instrument, k=k, everything_hidden=everything_hidden
+    )
     phase = ind.phase(
         questions, instrument, k=k, declared=context.declared_phase, perspective_means=means
     )
@@ -241,7 +209,7 @@ def analyze(
     )
     return AnalysisResult(
         instrument=instrument.key,
-        round=int(rounds[0]) if rounds else None,
+        round=number,
         k=k,
         n_respondents=n_total,
         suppressed=everything_hidden,
@@ -296,33 +264,32 @@ def _groups(groups: dict[GroupKey, GroupSummary], k: int) -> dict[str, GroupSumm
     }
 
 
-def _pairs(series: pd.Series) -> list[tuple[tuple[Any, ...], int]]:
-    """(index tuple, count) of a MultiIndex series."""
-    return [(cast(tuple[Any, ...], i), int(n)) for i, n in series.items()]
-
-
-def _plans(
-    scale: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, k: int
-) -> dict[str, Plan]:
+def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
     """A joint suppression plan per item and perspective (see suppression.joint_plan)."""
-    people = scores.groupby(["partner", "level"], observed=True)["respondent"].nunique()
-    by_partner = scores.groupby("partner", observed=True)["respondent"].nunique()
-    by_level = scores.groupby("level", observed=True)["respondent"].nunique()
+    partners, levels = sums.partners, sums.levels
+    cell = sums.person_partner * len(levels) + sums.person_level
+    people = np.bincount(cell, minlength=len(partners) * len(levels))
+
+    def cells(counts: np.ndarray) -> dict[tuple[str, str], int]:
+        return {
+            (partners[c // len(levels)], levels[c % len(levels)]): int(n)
+            for c, n in enumerate(counts.ravel())
+            if n
+        }
+
     # Groups below k as a whole are hidden in every column.
-    partners_hidden = {str(g) for g, n in by_partner.items() if 0 < n < k}
-    levels_hidden = {str(g) for g, n in by_level.items() if 0 < n < k}
-    cells_hidden = {(str(i[0]), str(i[1])) for i, n in _pairs(people) if 0 < n < k}
-    counts: dict[str, dict[tuple[Any, Any], int]] = {}
-    for p in PERSPECTIVES:
-        per_cell = scores.groupby(["partner", "level"], observed=True)[p].count()
-        counts[p] = {(str(i[0]), str(i[1])): int(n) for i, n in _pairs(per_cell)}
-    answered = scale.dropna(subset=["value"])
-    per_item = answered.groupby(["item", "partner", "level"], observed=True).size()
-    for item in instrument.items:
-        counts[item.id] = {}
-    for i, n in _pairs(per_item):
-        if n:
-            counts[str(i[0])][(str(i[1]), str(i[2]))] = int(n)
+    by_partner = people.reshape(len(partners), len(levels)).sum(axis=1)
+    by_level = people.reshape(len(partners), len(levels)).sum(axis=0)
+    partners_hidden = {partners[g] for g, n in enumerate(by_partner) if 0 < n < k}
+    levels_hidden = {levels[g] for g, n in enumerate(by_level) if 0 < n < k}
+    cells_hidden = {c for c, n in cells(people).items() if n < k}
+    counts: dict[str, dict[tuple[str, str], int]] = {}
+    for n, p in enumerate(PERSPECTIVES):
+        scored = ~np.isnan(sums.scores[:, n])
+        counts[p] = cells(np.bincount(cell[scored], minlength=people.size))
+    answered = sums.counts[..., :-1].sum(axis=-1)
+    for i, item in enumerate(instrument.items):
+        counts[item.id] = cells(answered[:, :, i])
     return {
         column: joint_plan(
             cells,
@@ -406,19 +373,24 @@ def analyze_rounds(
     """Each round on its own, and the trends between consecutive rounds."""
     _check(frame, COLUMNS, "answers")
     questions = empty_questions() if questions is None else questions
+    _check(questions, QUESTION_COLUMNS, "questions")
+    _check_k(k)
     results: dict[int, AnalysisResult] = {}
+    scores: dict[int, pd.DataFrame] = {}
     previous = None
-    for number in sorted(set(frame["round"])):
-        result = analyze(
-            frame[frame["round"] == number],
+    for number in sorted(int(r) for r in pd.unique(frame["round"])):
+        sums = sums_of(frame[frame["round"] == number], instrument)
+        scores[number] = _score_table(sums, number)
+        results[number] = previous = _analyze(
+            sums,
+            number,
             instrument,
             k=k,
             questions=questions[questions["round"] == number],
-            context=context,
+            context=context or Context(),
             previous=previous,
         )
-        results[int(number)] = previous = result
-    return RoundsResult(rounds=results, trends=trends(frame, instrument, k=k, results=results))
+    return RoundsResult(rounds=results, trends=_trends(scores, k=k, results=results))
 
 
 def trends(
@@ -437,19 +409,26 @@ def trends(
     respondent id), with a paired t-test; it is shown only when at least k
     people are paired.
     """
-    if frame["round"].nunique() < 2:
-        return []  # one round: nothing to compare
-    scores = perspective_scores(recode(frame, instrument), instrument)
-    numbers = sorted(set(scores["round"]))
+    scores = perspective_scores(frame, instrument)
+    by_round = {int(cast(int, n)): table for n, table in scores.groupby("round")}
+    return _trends(by_round, k=k, results=results)
+
+
+def _trends(
+    scores: Mapping[int, pd.DataFrame],
+    *,
+    k: int,
+    results: Mapping[int, AnalysisResult] | None,
+) -> list[Trend]:
     out = []
-    for a, b in itertools.pairwise(numbers):
-        first = scores[scores["round"] == a].set_index("respondent")
-        second = scores[scores["round"] == b].set_index("respondent")
+    for a, b in itertools.pairwise(sorted(scores)):
+        first = scores[a].set_index("respondent")
+        second = scores[b].set_index("respondent")
         for p in PERSPECTIVES:
             x, y = first[p].dropna(), second[p].dropna()
             if results is not None:
-                mean_from = results[int(a)].perspectives[p].stat.mean
-                mean_to = results[int(b)].perspectives[p].stat.mean
+                mean_from = results[a].perspectives[p].stat.mean
+                mean_to = results[b].perspectives[p].stat.mean
             else:
                 mean_from = float(x.mean()) if x.size >= k else None
                 mean_to = float(y.mean()) if y.size >= k else None
@@ -459,15 +438,14 @@ def trends(
             # who answered only once, unless there are none or at least k.
             apart = (x.size - both.size, y.size - both.size)
             if both.size >= max(k, 2) and all(n == 0 or n >= k for n in apart):
-                diff = y.loc[both] - x.loc[both]
+                diff = (y.loc[both] - x.loc[both]).to_numpy()
                 paired_delta = float(diff.mean())
-                if float(diff.std(ddof=1)) > 0:
-                    paired_p = float(scipy_stats.ttest_rel(y.loc[both], x.loc[both]).pvalue)
+                paired_p = paired_t_p(diff)
             out.append(
                 Trend(
                     perspective=p,
-                    from_round=int(a),
-                    to_round=int(b),
+                    from_round=a,
+                    to_round=b,
                     mean_from=mean_from,
                     mean_to=mean_to,
                     n_from=int(x.size),
@@ -490,6 +468,5 @@ __all__ = [
     "analyze",
     "analyze_rounds",
     "perspective_scores",
-    "recode",
     "trends",
 ]

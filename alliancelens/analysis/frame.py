@@ -41,8 +41,15 @@ def answers_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _texts(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Text columns as text; a categorical column of texts stays categorical
+    (its integer codes are what the lens counts with)."""
     for column in columns:
-        frame[column] = frame[column].astype(str)
+        dtype = frame[column].dtype
+        if not (
+            isinstance(dtype, pd.CategoricalDtype)
+            and all(isinstance(c, str) for c in dtype.categories)
+        ):
+            frame[column] = frame[column].astype(str)
         missing = frame[column].isna()
         if missing.any():
             raise AnswersError(f"row {int(missing.argmax()) + 1}: {column} is missing")

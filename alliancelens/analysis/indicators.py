@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliancelens.instrument import FACETS, PHASES, Instrument
+from alliancelens.instrument import FACETS, PERSPECTIVES, PHASES, Instrument
 
 from .results import (
     AmbitionIndex,
@@ -27,6 +27,7 @@ from .results import (
     Stat,
 )
 from .stats import icc1
+from .sums import FloatArray, Sums
 
 FOUNDATION_PHASES = ("design", "execute")
 FOUNDATION_MINIMUM = 3.0
@@ -34,8 +35,7 @@ FOUNDATION_MINIMUM = 3.0
 
 def divergence(
     partners: Mapping[str, GroupSummary],
-    scale: pd.DataFrame,
-    scores: pd.DataFrame,
+    sums: Sums,
     instrument: Instrument,
     *,
     k: int,
@@ -51,8 +51,8 @@ def divergence(
         ("perspective", p.id, p.id) for p in instrument.perspectives
     ]
     columns += [("item", i.id, i.perspective) for i in instrument.items]
-    answered = scale.dropna(subset=["value"])
-    by_item = dict(tuple(answered.groupby("item", observed=True)))
+    position = {i.id: n for n, i in enumerate(instrument.items)}
+    partner_code = {name: n for n, name in enumerate(sums.partners)}
     for kind, column, perspective in columns:
         means: dict[str, float] = {}
         for name, group in partners.items():
@@ -67,15 +67,13 @@ def divergence(
         high = max(means, key=lambda n: (round(means[n], 9), n))
         low = min(means, key=lambda n: (round(means[n], 9), n))
         gap = means[high] - means[low]
-        if kind == "perspective":
-            data = scores[scores["partner"].isin(list(means))]
-            coefficient = icc1(data[column].to_numpy(dtype=float), _codes(data["partner"]))
-        else:
-            answers = by_item.get(column)
-            if answers is None:
-                continue
-            answers = answers[answers["partner"].isin(list(means))]
-            coefficient = icc1(answers["value"].to_numpy(dtype=float), _codes(answers["partner"]))
+        values = (
+            sums.scores[:, PERSPECTIVES.index(column)]
+            if kind == "perspective"
+            else sums.answers[:, position[column]]
+        )
+        shown = np.isin(sums.person_partner, [partner_code[name] for name in means])
+        coefficient = icc1(values[shown], sums.person_partner[shown])
         out.append(
             Divergence(
                 kind=kind,
@@ -96,13 +94,6 @@ def divergence(
 def _at_least(value: float, threshold: float) -> bool:
     """value ≥ threshold, deciding ties as exact: 0.9999999999999998 counts as 1."""
     return round(value, 9) >= threshold
-
-
-def _codes(groups: pd.Series) -> np.ndarray:
-    """Integer group codes (fast for ICC) from a categorical or plain column."""
-    if isinstance(groups.dtype, pd.CategoricalDtype):
-        return groups.cat.codes.to_numpy()
-    return pd.factorize(groups)[0]
 
 
 def disagreement(
@@ -143,35 +134,26 @@ def _visible_mean(group: GroupSummary | None, perspective: str) -> float | None:
     return cell.mean if cell is not None else None
 
 
-def facet_scores(scale: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """One row per respondent (and partner): the mean of their answered items per facet."""
-    facet_of = {i.id: i.facet for i in instrument.items if i.facet}
-    data = scale[scale["item"].isin(list(facet_of))].dropna(subset=["value"])
-    data = data.assign(facet=data["item"].map(facet_of))
-    wide = data.pivot_table(
-        index=["respondent", "partner"], columns="facet", values="value", aggfunc="mean"
-    )
-    return wide.reindex(columns=list(FACETS)).reset_index()
-
-
 def ambition_index(
-    scale: pd.DataFrame,
+    facets: FloatArray,
     instrument: Instrument,
     *,
     k: int,
     everything_hidden: bool,
 ) -> AmbitionIndex:
-    """Promise × commitment × action, each rescaled to 0–1, reported 0–100."""
+    """Promise × commitment × action, each rescaled to 0–1, reported 0–100.
+
+    ``facets`` holds every respondent's mean per facet (sums.Sums.facets).
+    """
     lo, hi = instrument.scale.min, instrument.scale.max
-    facets = facet_scores(scale, instrument)
 
     def index_of(
-        frame: pd.DataFrame,
+        table: FloatArray,
     ) -> tuple[float | None, dict[str, float | None], dict[str, float | None]]:
         means: dict[str, float | None] = {}
         scaled: dict[str, float | None] = {}
-        for facet in FACETS:
-            values = frame[facet].dropna()
+        for n, facet in enumerate(FACETS):
+            values = table[:, n][~np.isnan(table[:, n])]
             if values.size < k:
                 means[facet] = scaled[facet] = None
                 continue

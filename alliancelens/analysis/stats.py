@@ -7,6 +7,7 @@ published values on its own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +123,25 @@ def icc1(
     n0 = (n_total - (sizes**2).sum() / n_total) / (k - 1)
     denominator = msb + (n0 - 1) * msw
     return float((msb - msw) / denominator) if denominator > TINY else None
+
+
+def paired_t_p(differences: FloatArray) -> float | None:
+    """Two-sided p of the paired t-test on these differences (n ≥ 2), None
+    when they do not vary: t = mean / (sd / √n) with n − 1 degrees of freedom.
+
+    Student's t distribution from scipy.special (tests compare the result
+    with scipy.stats.ttest_rel), imported here: loading scipy costs the
+    command line a quarter of a second on every start, and only a series of
+    rounds with paired respondents needs it.
+    """
+    from scipy.special import stdtr
+
+    sd = float(differences.std(ddof=1))
+    if not sd > 0:
+        return None
+    n = differences.size
+    t = float(differences.mean()) / (sd / math.sqrt(n))
+    return float(2 * stdtr(n - 1, -abs(t)))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .loader import (
     load_instrument,
     localized,
     parse_instrument,
+    yaml_load,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "load_instrument",
     "localized",
     "parse_instrument",
+    "yaml_load",
 ]

@@ -404,8 +404,13 @@ def _parse_questions(c: _Checker, value: Any, seen: set[str]) -> Iterator[Questi
         yield Question(id=qid, kind=kind, text=text, perspective=perspective)
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that reports an unreadable tagged value with its line.
+# libyaml's parser where PyYAML was built with it (ten times faster: the CLI
+# reads two YAML files on every start); the same safe constructor either way.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """A safe YAML loader that reports an unreadable tagged value with its line.
 
     PyYAML lets the conversion of values such as ``!!bool maybe`` or
     ``!!timestamp 2024-13-01`` fail with a bare ValueError, KeyError,
@@ -442,6 +447,11 @@ class _SafeLoader(yaml.SafeLoader):
             ) from exc
 
 
+def yaml_load(text: str | bytes) -> Any:
+    """YAML text with the safe loader above; yaml.YAMLError on bad YAML."""
+    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+
+
 def load_instrument(path: str | Path) -> Instrument:
     """Read and validate one instrument file."""
     path = Path(path)
@@ -452,7 +462,7 @@ def load_instrument(path: str | Path) -> Instrument:
     except UnicodeDecodeError as exc:
         raise InstrumentError(str(path), [f"is not UTF-8 text: {exc.reason}"]) from exc
     try:
-        data = yaml.load(raw, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader
+        data = yaml_load(raw)
     except RecursionError as exc:
         raise InstrumentError(str(path), ["file: not valid YAML (nested too deeply)"]) from exc
     except yaml.YAMLError as exc:

@@ -5,22 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, Round
+from alliancelens.alliances.models import ItemAnswer, Partner, QuestionAnswer, Round
 from alliancelens.analysis import (
     AnalysisResult,
     Context,
     analyze_rounds,
-    answers_frame,
+    answers_table,
     questions_frame,
 )
 
 
-def _respondent(response_id: int, participant_id: int | None) -> str:
-    # The participant links answers across rounds (paired trends); answers
-    # kept after a participant was erased stand alone under their response.
-    return f"p{participant_id}" if participant_id is not None else f"r{response_id}"
+def _respondent(who: int) -> str:
+    """A respondent's name from their code: the participant's id links answers
+    across rounds (paired trends); answers kept after a participant was
+    erased stand alone under their response's id, coded negative."""
+    return f"p{who}" if who > 0 else f"r{-who}"
 
 
 def _submitted_rows(
@@ -43,20 +45,54 @@ def _submitted_rows(
         )
     )
     for rid, pid, partner, level, number, ident, value in rows:
-        yield _respondent(rid, pid), partner, level, number, ident, value
+        yield _respondent(pid if pid is not None else -rid), partner, level, number, ident, value
 
 
 def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
     """Long-form scale answers of the submitted responses of these rounds.
 
-    Rows go to the frame as tuples in the order of ``analysis.COLUMNS``
-    (no dict per answer); "don't know" (NULL) becomes NaN.
+    The rows come as plain tuples and go to the frame column by column as
+    integer codes: a respondent is coded from the participant or response
+    id, a partner from its id, and only the distinct ones get a name, so no
+    string is built or hashed per answer. "Don't know" (NULL) becomes NaN.
     """
-    nan = float("nan")
-    return answers_frame(
-        (who, partner, level, number, item, nan if value is None else value)
-        for who, partner, level, number, item, value in _submitted_rows(
-            ItemAnswer, rounds, "item_id"
+    rows = (
+        ItemAnswer.objects.filter(
+            response__round__in=[r.pk for r in rounds], response__submitted_at__isnull=False
+        )
+        .order_by("response__round__number", "response_id", "item_id")
+        .values_list(
+            "response_id",
+            "response__invitation__participant_id",
+            "response__partner_id",
+            "response__level",
+            "response__round__number",
+            "item_id",
+            "value",
+        )
+    )
+    columns = list(zip(*rows, strict=True)) or [()] * 7
+    response, participant, partner, level, number, item, value = columns
+    linked = np.array(participant, dtype=float)
+    who = np.where(np.isnan(linked), -np.array(response, dtype=float), linked).astype(np.int64)
+    who_codes, who_ids = pd.factorize(who)
+    partner_codes, partner_ids = pd.factorize(np.array(partner, dtype=np.int64))
+    names = dict(Partner.objects.filter(pk__in=list(partner_ids)).values_list("pk", "name"))
+    return answers_table(
+        pd.DataFrame(
+            {
+                "respondent": pd.Categorical.from_codes(
+                    who_codes,
+                    pd.Index([_respondent(int(i)) for i in who_ids]),
+                ),
+                "partner": pd.Categorical.from_codes(
+                    partner_codes, pd.Index([names[int(i)] for i in partner_ids])
+                ),
+                "level": pd.Categorical(level),
+                "round": np.array(number, dtype=np.int64),
+                "item": pd.Categorical(item),
+                "value": np.array(value, dtype=float),
+            }
         )
     )
 
