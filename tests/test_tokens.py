@@ -92,3 +92,37 @@ class TokenTests(AllianceTestCase):
         page = self.client.get(f"/r/{token}/intro/")
         assert page["Referrer-Policy"] == "no-referrer"
         assert "no-store" in page["Cache-Control"]
+
+    def test_the_link_lookup_loads_what_the_orm_would(self):
+        """for_token is one hand-written statement: every field of the five
+        models it loads must equal the ORM's, timestamps included."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        rnd = self.open_round()
+        rnd.closes_at = timezone.now() + timedelta(days=3)
+        rnd.save()
+        participant = self.participants[0]
+        token = self.token_for(rnd, participant)
+        found = Invitation.objects.for_token(token)
+        assert found is not None
+        expected = Invitation.objects.select_related(
+            "round__alliance", "participant__partner"
+        ).get(pk=found.pk)
+        pairs = [
+            (found, expected),
+            (found.round, expected.round),
+            (found.round.alliance, expected.round.alliance),
+            (found.participant, expected.participant),
+            (found.participant.partner, expected.participant.partner),
+        ]
+        with self.assertNumQueries(0):  # the related objects came with it
+            for mine, theirs in pairs:
+                assert type(mine) is type(theirs)
+                for field in type(mine)._meta.concrete_fields:
+                    assert getattr(mine, field.attname) == getattr(theirs, field.attname), field
+        assert found.round.closes_at is not None and found.round.closes_at.tzinfo is not None
+        assert found.round.accepts_answers()
+        assert Invitation.objects.for_token(token + "x") is None
+        assert Invitation.objects.for_token("") is None

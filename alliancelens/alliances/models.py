@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -349,14 +351,92 @@ def new_token() -> str:
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def for_token(self, token: str) -> Invitation | None:
-        """The invitation behind a link token, or None. Only the hash is stored."""
+        """The invitation behind a link token, with its round, alliance,
+        participant and partner loaded; or None. Only the hash is stored.
+
+        Every request of a respondent starts here, so this is one statement
+        written out once from the models (see ``_TokenLookup``) rather than a
+        query the ORM compiles anew each time: the compilation of a
+        five-table select_related cost more than the database did.
+        """
         if not token or len(token) > 100:
             return None
-        # The hash is unique: no ordering needed (``first()`` would add one).
-        found = self.select_related("round__alliance", "participant__partner").filter(
-            token_hash=hash_token(token)
-        )[:1]
-        return next(iter(found), None)
+        connection = connections[self.db]
+        return _token_lookup(connection.alias, connection.vendor).find(
+            connection, hash_token(token)
+        )
+
+
+class _TokenLookup:
+    """Invitation ⋈ round ⋈ alliance ⋈ participant ⋈ partner by token hash,
+    as model objects: every column of each model, converted by the same
+    converters the ORM uses, related objects set as select_related would.
+
+    Built once per database alias and shared by the threads of a worker: it
+    holds no connection, only the statement and the converters, which
+    depend on the backend and settings, not on a connection's state."""
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        tables = {
+            "i": Invitation,
+            "r": Round,
+            "a": Alliance,
+            "pa": Participant,
+            "pt": Partner,
+        }
+        q = connection.ops.quote_name
+        self.parts: list[tuple[type[models.Model], list[str], list[tuple[Any, list[Any]]]]] = []
+        columns = []
+        for alias, model in tables.items():
+            fields = list(model._meta.concrete_fields)
+            converters = []
+            for field in fields:
+                col = field.get_col(alias)
+                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                converters.append((col, found))
+                columns.append(f"{alias}.{q(field.column)}")
+            self.parts.append((model, [f.attname for f in fields], converters))
+        joins = [
+            ("r", Round, "i", "round_id"),
+            ("a", Alliance, "r", "alliance_id"),
+            ("pa", Participant, "i", "participant_id"),
+            ("pt", Partner, "pa", "partner_id"),
+        ]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {q(Invitation._meta.db_table)} i "  # noqa: S608
+            + " ".join(
+                f"JOIN {q(model._meta.db_table)} {alias} ON {alias}.id = {left}.{q(column)}"
+                for alias, model, left, column in joins
+            )
+            + f" WHERE i.{q('token_hash')} = %s"
+        )
+
+    def find(self, connection: BaseDatabaseWrapper, token_hash: str) -> Invitation | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [token_hash])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        objects: list[Any] = []
+        start = 0
+        for model, names, converters in self.parts:
+            values = list(row[start : start + len(names)])
+            start += len(names)
+            for n, (col, found) in enumerate(converters):
+                for convert in found:
+                    values[n] = convert(values[n], col, connection)
+            objects.append(model.from_db(connection.alias, names, values))
+        invitation, rnd, alliance, participant, partner = objects
+        rnd.alliance = alliance
+        participant.partner = partner
+        invitation.round = rnd
+        invitation.participant = participant
+        return cast(Invitation, invitation)
+
+
+@functools.cache
+def _token_lookup(alias: str, vendor: str) -> _TokenLookup:
+    return _TokenLookup(connections[alias])
 
 
 class Invitation(models.Model):

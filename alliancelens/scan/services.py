@@ -37,13 +37,25 @@ class RoundClosedError(Exception):
 # (IMMEDIATE transactions), so the same statement needs no lock clause.
 # The tables are named from the models (constants, no input), so a renamed
 # model cannot leave a stale name here.
+_INVITATION, _ROUND, _RESPONSE = (m._meta.db_table for m in (Invitation, Round, ScanResponse))
 _LOCK_SQL = (
-    f"SELECT r.state, r.closes_at, s.id FROM {Invitation._meta.db_table} i "  # noqa: S608
-    f"JOIN {Round._meta.db_table} r ON r.id = i.round_id "
-    f"LEFT JOIN {ScanResponse._meta.db_table} s ON s.invitation_id = i.id "
+    f"SELECT r.state, r.closes_at, s.id FROM {_INVITATION} i "  # noqa: S608
+    f"JOIN {_ROUND} r ON r.id = i.round_id "
+    f"LEFT JOIN {_RESPONSE} s ON s.invitation_id = i.id "
     "WHERE i.id = %s"
 )
 _LOCK_CLAUSE = {"postgresql": " FOR UPDATE OF i FOR SHARE OF r"}
+# PostgreSQL: the same locks, and the response's step and time set in the same
+# statement (a data-modifying WITH), one round trip fewer per save. Should the
+# round turn out closed, the caller raises and the transaction takes it back.
+_LOCK_AND_TOUCH_SQL = (
+    "WITH locked AS ("  # noqa: S608
+    f"SELECT r.state, r.closes_at, i.id AS invitation_id FROM {_INVITATION} i "
+    f"JOIN {_ROUND} r ON r.id = i.round_id WHERE i.id = %s FOR UPDATE OF i FOR SHARE OF r), "
+    f"touched AS (UPDATE {_RESPONSE} s SET last_step = %s, updated_at = %s FROM locked "
+    "WHERE s.invitation_id = locked.invitation_id RETURNING s.id) "
+    "SELECT locked.state, locked.closes_at, touched.id FROM locked LEFT JOIN touched ON TRUE"
+)
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -56,18 +68,24 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _locked_response(invitation: Invitation) -> int:
+def _locked_response(invitation: Invitation, step: str | None = None) -> int:
     """Lock the invitation (and, on PostgreSQL, its round for share), check
     that the round still accepts answers, and return the id of the
     invitation's one response, created if need be; within the caller's
-    transaction.
+    transaction. With ``step``, the response's last step and time are set
+    too (on PostgreSQL in the locking statement itself).
 
     The invitation object loaded for the request is reused: its participant
     is already there. Later changes to the response are single UPDATE
     statements with expressions, so they cannot lose a concurrent update.
     """
+    now = timezone.now()
+    touch_here = step is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
+        if touch_here:
+            cursor.execute(_LOCK_AND_TOUCH_SQL, [invitation.pk, step, now])
+        else:
+            cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
         row = cursor.fetchone()
     if row is None:
         raise Invitation.DoesNotExist
@@ -77,19 +95,25 @@ def _locked_response(invitation: Invitation) -> int:
     rnd.closes_at = _aware(closes_at)
     if not rnd.accepts_answers():
         raise RoundClosedError
-    if response_id is not None:
-        return int(response_id)
-    try:
-        with transaction.atomic():
-            return ScanResponse.objects.create(
-                round=rnd,
-                invitation=invitation,
-                partner_id=invitation.participant.partner_id,
-                level=invitation.participant.level,
-            ).pk
-    except IntegrityError:
-        # Another request created it between our read and insert.
-        return ScanResponse.objects.values_list("pk", flat=True).get(invitation=invitation)
+    if response_id is None:
+        try:
+            with transaction.atomic():
+                return ScanResponse.objects.create(
+                    round=rnd,
+                    invitation=invitation,
+                    partner_id=invitation.participant.partner_id,
+                    level=invitation.participant.level,
+                    last_step=step or "",
+                ).pk
+        except IntegrityError:
+            # Another request created it between our read and insert.
+            response_id = ScanResponse.objects.values_list("pk", flat=True).get(
+                invitation=invitation
+            )
+            touch_here = False
+    if step is not None and not touch_here:
+        ScanResponse.objects.filter(pk=response_id).update(last_step=step, updated_at=now)
+    return int(response_id)
 
 
 @transaction.atomic
@@ -107,7 +131,7 @@ def response_save(
     ``cleared`` names items left unanswered, whose earlier answers go.
     ``questions`` maps question ids to text; empty text removes the answer.
     """
-    response = _locked_response(invitation)
+    response = _locked_response(invitation, step)
     # One statement per table, and none where there is nothing to write.
     gone = list(cleared)
     if gone:
@@ -133,7 +157,6 @@ def response_save(
     emptied = [q for q in questions if q not in given]
     if emptied:
         QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
-    ScanResponse.objects.filter(pk=response).update(last_step=step, updated_at=timezone.now())
 
 
 @transaction.atomic

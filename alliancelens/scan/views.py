@@ -209,9 +209,17 @@ def perspective(
         )
 
     if request.method == "POST":
-        form = make_form(request.POST)
-        if form.is_valid():
-            items, cleared, questions = form.answers()
+        # A valid page is checked with the page's shared fields and saved
+        # without building a form; a form is built to show the errors.
+        answers = PerspectiveForm.page_answers(
+            request.POST, instrument=instrument, perspective=perspective, lang=lang
+        )
+        form = None
+        if answers is None:
+            form = make_form(request.POST)
+            answers = form.answers() if form.is_valid() else None
+        if answers is not None:
+            items, cleared, questions = answers
             index = STEPS.index(perspective)
             nav = request.POST.get("nav", "next")
             target = {"prev": STEPS[index - 1], "next": STEPS[index + 1]}.get(nav, perspective)
