@@ -1,4 +1,7 @@
+import copy
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -39,18 +42,64 @@ def _uses_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, run only the tests that touch the database.
+    """On PostgreSQL, run only the tests whose outcome can depend on the database.
 
     The lens, the instrument loader, the CLI on files, the catalogues and the
-    architecture checks do not depend on the database: they run once, in the
-    SQLite pass of `make test`, instead of twice.
+    architecture checks do not touch it, and the tests marked ``renders``
+    only turn a stored publication into a PDF, workbook or text (the store
+    itself is tested on both): they run once, in the SQLite pass of
+    `make test`, instead of twice.
     """
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return
-    kept = [item for item in items if _uses_database(item)]
-    deselected = [item for item in items if not _uses_database(item)]
+
+    def on_postgres(item: pytest.Item) -> bool:
+        return _uses_database(item) and item.get_closest_marker("renders") is None
+
+    kept = [item for item in items if on_postgres(item)]
+    deselected = [item for item in items if not on_postgres(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _charts_drawn_once_per_worker() -> Iterator[None]:
+    """Each distinct set of charts is drawn once per test process.
+
+    Drawing a round's charts takes seconds (matplotlib), and the demo's
+    round is published and drawn afresh in every test class that uses it:
+    every class gets an empty database again. Charts are a pure function of
+    the instrument, the published result as the reader sees it, the round
+    series, the language and the charts asked for; drawn once, the same SVGs
+    are handed out again for the same inputs. Everything around them (the
+    store, the scopes, the pages) runs for real in every test, and the
+    chart functions themselves are tested on their own.
+    """
+    from django.utils import translation
+
+    from alliancelens.analysis.codec import dumps
+    from alliancelens.results import publish
+
+    real = publish.round_charts
+    drawn: dict[tuple[Any, ...], Any] = {}
+
+    def round_charts(rnd: Any, result: Any, lang: str, published: Any, only: Any = None) -> Any:
+        only = publish.ALL_CHARTS if only is None else only
+        key = (
+            rnd.instrument.key,
+            lang,
+            translation.get_language(),
+            only,
+            dumps(result),
+            repr(published.series()),
+        )
+        if key not in drawn:
+            drawn[key] = real(rnd, result, lang, published, only=only)
+        return copy.deepcopy(drawn[key])
+
+    publish.round_charts = round_charts
+    yield
+    publish.round_charts = real

@@ -200,6 +200,7 @@ def test_k_outside_the_allowed_range_exits_2(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
 
 
+@pytest.mark.renders
 class DemoAgreementTests(TestCase):
     """The results page and the CLI give identical numbers for the demo."""
 

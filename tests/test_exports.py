@@ -8,6 +8,7 @@ import tempfile
 import openpyxl
 import pandas as pd
 import pyreadstat
+import pytest
 
 from alliancelens.alliances.models import Level, Participant, Partner
 from alliancelens.alliances.services import round_close
@@ -15,6 +16,7 @@ from alliancelens.alliances.services import round_close
 from .base import AllianceTestCase, DemoTestCase
 
 
+@pytest.mark.renders
 class DemoExportTests(DemoTestCase):
     def setUp(self):
         self.client.login(username="facilitator", password=self.password)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pypdf
+import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -21,6 +22,7 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.renders
 class ReportTests(DemoTestCase):
     """One Dutch PDF from the command and one English PDF from the download
     button, made once for the class."""
@@ -143,6 +145,7 @@ class ReportTests(DemoTestCase):
         assert self.client.get("/alliances/demo/rounds/2/report.exe").status_code == 404
 
 
+@pytest.mark.renders
 class GuideTests(DemoTestCase):
     def test_the_dialogue_guide_has_a_page_per_perspective_with_questions_and_room_for_actions(
         self,
