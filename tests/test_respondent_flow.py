@@ -36,6 +36,11 @@ class RespondentFlowTests(AllianceTestCase):
         self.client.post(
             self.url("p/interests/"), {**full_answers("interests", "2"), "nav": "save"}
         )
+        # The save notes the step and the time, read back as the ORM writes them.
+        draft = ScanResponse.objects.get(invitation__participant=self.participant)
+        assert draft.last_step == "interests"
+        assert abs((timezone.now() - draft.updated_at).total_seconds()) < 60
+        assert draft.updated_at >= draft.started_at
 
         # Visit 2, in a fresh browser: the link resumes at the interests page
         # with the earlier answers filled in.

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Field, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -56,6 +57,8 @@ _LOCK_AND_TOUCH_SQL = (
     "WHERE s.invitation_id = locked.invitation_id RETURNING s.id) "
     "SELECT locked.state, locked.closes_at, touched.id FROM locked LEFT JOIN touched ON TRUE"
 )
+
+_TOUCH_SQL = f"UPDATE {_RESPONSE} SET last_step = %s, updated_at = %s WHERE id = %s"  # noqa: S608
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -112,8 +115,38 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
             )
             touch_here = False
     if step is not None and not touch_here:
-        ScanResponse.objects.filter(pk=response_id).update(last_step=step, updated_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _TOUCH_SQL,
+                [step, connection.ops.adapt_datetimefield_value(now), response_id],
+            )
     return int(response_id)
+
+
+def _upsert(
+    model: type[ItemAnswer] | type[QuestionAnswer],
+    key: str,
+    response: int,
+    values: Mapping[str, object],
+) -> None:
+    """Insert or update the answers of one response in one statement.
+
+    ``INSERT … ON CONFLICT (response, key) DO UPDATE`` on the unique
+    constraint of the answer tables: the same statement on SQLite and
+    PostgreSQL, as the ORM's bulk upsert writes it, but put together from the
+    model's column names here instead of compiled anew on every save.
+    """
+    q = connection.ops.quote_name
+    columns = [q(cast(Field, model._meta.get_field(f)).column) for f in ("response", key, "value")]
+    rows = ", ".join(["(%s, %s, %s)"] * len(values))
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES {rows} ON CONFLICT ({columns[0]}, {columns[1]}) "
+        f"DO UPDATE SET {columns[2]} = excluded.{columns[2]}"
+    )
+    with connection.cursor() as cursor:
+        params: list[Any] = [x for k, v in values.items() for x in (response, k, v)]
+        cursor.execute(sql, params)
 
 
 @transaction.atomic
@@ -137,23 +170,10 @@ def response_save(
     if gone:
         ItemAnswer.objects.filter(response_id=response, item_id__in=gone).delete()
     if items:
-        ItemAnswer.objects.bulk_create(
-            [ItemAnswer(response_id=response, item_id=i, value=v) for i, v in items.items()],
-            update_conflicts=True,
-            unique_fields=["response", "item_id"],
-            update_fields=["value"],
-        )
+        _upsert(ItemAnswer, "item_id", response, items)
     given = {q: text.strip() for q, text in questions.items() if text.strip()}
     if given:
-        QuestionAnswer.objects.bulk_create(
-            [
-                QuestionAnswer(response_id=response, question_id=q, value=v)
-                for q, v in given.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["response", "question_id"],
-            update_fields=["value"],
-        )
+        _upsert(QuestionAnswer, "question_id", response, given)
     emptied = [q for q in questions if q not in given]
     if emptied:
         QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
