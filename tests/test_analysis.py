@@ -216,3 +216,18 @@ def test_no_output_reveals_a_group_below_k_directly_or_by_subtraction(rows, k):
     for d in result.divergence:
         for partner in d.partner_means:
             assert not result.partners[partner].suppressed
+
+
+def test_a_missing_text_is_refused_not_counted_as_another_answer():
+    """A table built by hand (not through answers_frame) with a missing
+    statement id must not be counted under another statement."""
+    rows = [(f"r{n}", "P", "board", 1, "amb_direction", 5.0) for n in range(3)]
+    frame = pd.DataFrame(
+        [*rows, ("r9", "P", "board", 1, None, 1.0)],
+        columns=["respondent", "partner", "level", "round", "item", "value"],
+    )
+    with pytest.raises(AnswersError, match="row 4: item is missing"):
+        analyze(frame, INSTRUMENT, k=1)
+    frame.loc[3, ["item", "partner"]] = ["amb_direction", None]
+    with pytest.raises(AnswersError, match="row 4: partner is missing"):
+        analyze(frame, INSTRUMENT, k=1)

@@ -16,6 +16,7 @@ from django.test import TestCase
 from django.utils import translation
 
 from alliancelens.alliances.models import Alliance
+from alliancelens.analysis import AnswersError
 from alliancelens.instrument import latest_instrument
 from alliancelens.results.adapter import round_answers, round_questions
 
@@ -100,6 +101,18 @@ def test_the_columnar_reader_gives_the_row_readers_tables(tmp_path):
     # Anything unusual goes to the row reader: padding, a plain-text round.
     assert _columnar(text.replace("Zorg,", "Zorg ,", 1), INSTRUMENT) is None
     assert _columnar(text.replace(",1,", ",1.0,", 1), INSTRUMENT) is None
+    # A row cut short, or a field too many on every row, is named by the row
+    # reader; pandas would fill the one with an empty "don't know" and take
+    # the other for a row label.
+    lines = text.splitlines(keepends=True)
+    short = "".join([*lines, lines[1].rsplit(",", 1)[0] + "\n"])
+    assert _columnar(short, INSTRUMENT) is None
+    with pytest.raises(AnswersError, match=rf"row {len(lines) + 1}: 5 fields"):
+        parse_rows(short, INSTRUMENT)
+    labelled = "".join([lines[0], *("z," + line for line in lines[1:])])
+    assert _columnar(labelled, INSTRUMENT) is None
+    with pytest.raises(AnswersError, match="row 2: 7 fields"):
+        parse_rows(labelled, INSTRUMENT)
 
 
 def test_json_output_has_the_contract_keys(tmp_path):

@@ -310,6 +310,21 @@ def with_bad_deflate(content: bytes, part: str) -> bytes:
     return content[:start] + b"\xff" + content[start + 1 :]
 
 
+def with_central_entry(
+    content: bytes, part: str, *, flags: int = 0, method: int | None = None
+) -> bytes:
+    """The zip with a part's central directory entry marked: flag bits set
+    (1: encrypted) or another compression method (99: one zipfile lacks)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        offset = source.getinfo(part).header_offset
+    entry = content.index(b"PK\x01\x02")
+    while struct.unpack("<I", content[entry + 42 : entry + 46])[0] != offset:
+        entry = content.index(b"PK\x01\x02", entry + 4)
+    old_flags, old_method = struct.unpack("<HH", content[entry + 8 : entry + 12])
+    patch = struct.pack("<HH", old_flags | flags, old_method if method is None else method)
+    return content[: entry + 8] + patch + content[entry + 12 :]
+
+
 class ImportFuzzTests(HypothesisTestCase, AllianceTestCase):
     """Each example runs in its own transaction, rolled back afterwards."""
 
@@ -375,6 +390,10 @@ class ImportFuzzTests(HypothesisTestCase, AllianceTestCase):
             without_part(content, "xl/worksheets/sheet1.xml"),
             with_bad_deflate(content, "xl/worksheets/sheet1.xml"),  # fails while reading
             with_bad_deflate(content, "xl/workbook.xml"),  # fails while opening
+            # Found by the fuzz test below: zipfile refuses these with
+            # RuntimeError and NotImplementedError.
+            with_central_entry(content, "[Content_Types].xml", flags=1),
+            with_central_entry(content, "xl/worksheets/sheet1.xml", method=99),
         ):
             with translation.override("en"):
                 report = self.run_import("people.xlsx", damaged)

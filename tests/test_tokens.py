@@ -126,3 +126,8 @@ class TokenTests(AllianceTestCase):
         assert found.round.accepts_answers()
         assert Invitation.objects.for_token(token + "x") is None
         assert Invitation.objects.for_token("") is None
+
+    def test_the_link_lookup_cannot_be_narrowed_by_a_filter_it_would_ignore(self):
+        # One fixed statement: offered on the manager only, never on a
+        # filtered queryset whose conditions it would not apply.
+        assert not hasattr(Invitation.objects.filter(round__number=1), "for_token")

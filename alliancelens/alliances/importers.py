@@ -100,12 +100,27 @@ def _rows_from_csv(content: bytes) -> Iterator[list[str]]:
         yield [_cell(c) for c in row]
 
 
+# What a damaged or crafted workbook makes zipfile and openpyxl raise: besides
+# the usual, an entry packed with an unknown method (NotImplementedError) or
+# marked encrypted (RuntimeError).
+_UNREADABLE_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError) as exc:
+    except _UNREADABLE_XLSX as exc:
         raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
     try:
         # A damaged workbook can lack its sheets, or fail to unpack one only
@@ -115,7 +130,7 @@ def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
             yield [_cell(c) for c in row]
-    except (zlib.error, EOFError) as exc:
+    except _UNREADABLE_XLSX as exc:
         raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
     finally:
         workbook.close()

@@ -349,7 +349,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-class InvitationQuerySet(models.QuerySet["Invitation"]):
+class InvitationManager(models.Manager["Invitation"]):
+    """On the manager only: the lookup is one fixed statement, so it cannot
+    honour a queryset's filters (``objects.filter(…).for_token`` does not exist)."""
+
     def for_token(self, token: str) -> Invitation | None:
         """The invitation behind a link token, with its round, alliance,
         participant and partner loaded; or None. Only the hash is stored.
@@ -373,8 +376,8 @@ class _TokenLookup:
     converters the ORM uses, related objects set as select_related would.
 
     Built once per database alias and shared by the threads of a worker: it
-    holds no connection, only the statement and the converters, which
-    depend on the backend and settings, not on a connection's state."""
+    holds only the statement and the column expressions; the converters are
+    asked of the connection of each call (they are bound to it)."""
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         tables = {
@@ -385,17 +388,14 @@ class _TokenLookup:
             "pt": Partner,
         }
         q = connection.ops.quote_name
-        self.parts: list[tuple[type[models.Model], list[str], list[tuple[Any, list[Any]]]]] = []
+        self.parts: list[tuple[type[models.Model], list[str], list[Any]]] = []
         columns = []
         for alias, model in tables.items():
             fields = list(model._meta.concrete_fields)
-            converters = []
-            for field in fields:
-                col = field.get_col(alias)
-                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-                converters.append((col, found))
-                columns.append(f"{alias}.{q(field.column)}")
-            self.parts.append((model, [f.attname for f in fields], converters))
+            self.parts.append(
+                (model, [f.attname for f in fields], [f.get_col(alias) for f in fields])
+            )
+            columns += [f"{alias}.{q(f.column)}" for f in fields]
         joins = [
             ("r", Round, "i", "round_id"),
             ("a", Alliance, "r", "alliance_id"),
@@ -419,11 +419,13 @@ class _TokenLookup:
             return None
         objects: list[Any] = []
         start = 0
-        for model, names, converters in self.parts:
+        for model, names, cols in self.parts:
             values = list(row[start : start + len(names)])
             start += len(names)
-            for n, (col, found) in enumerate(converters):
-                for convert in found:
+            for n, col in enumerate(cols):
+                for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
+                    connection
+                ):
                     values[n] = convert(values[n], col, connection)
             objects.append(model.from_db(connection.alias, names, values))
         invitation, rnd, alliance, participant, partner = objects
@@ -459,7 +461,7 @@ class Invitation(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects = InvitationManager()
 
     class Meta:
         ordering = ["participant__partner__name", "participant__name"]

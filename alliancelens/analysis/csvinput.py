@@ -63,6 +63,18 @@ def parse_answers_csv(
     return parse_rows(text, instrument, source)
 
 
+def _same_width(text: str) -> bool:
+    """True when the lines hold as many separators in all as the header's
+    width asks: with pandas refusing a row with too many fields and the row
+    label check in ``_columnar``, no row can be short (pandas would fill it
+    with empty cells, where the row reader names it). A quote (a separator
+    may sit inside one) or a stray BOM leaves the file to the row reader."""
+    if '"' in text or text.startswith("\ufeff"):
+        return False
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return text.count(",") == text.split("\n", 1)[0].count(",") * lines
+
+
 def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The tables of a valid file, read with pandas' C parser and checked on
     integer codes; None where any check fails or anything is odd.
@@ -71,6 +83,8 @@ def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataF
     values (a handful) or at integer codes, and the scale table keeps the
     codes as categorical columns, which the lens counts with directly.
     """
+    if not _same_width(text):
+        return None
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -81,12 +95,12 @@ def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataF
         )
     except (ValueError, pd.errors.ParserError, csv.Error):
         return None
+    if not isinstance(raw.index, pd.RangeIndex):
+        return None  # one field more on every row: pandas took the first for a label
     names = [str(h).strip().lower() for h in raw.columns]
     if raw.empty or any(c not in names for c in COLUMNS):
         return None
     coded = {c: pd.factorize(raw.iloc[:, names.index(c)]) for c in COLUMNS}
-    if any(pd.isna(u).any() for _, u in coded.values()):
-        return None  # a short row: the row reader names it
     distinct = {c: [str(v) for v in u] for c, (_, u) in coded.items()}
     if any(v != v.strip() for values in distinct.values() for v in values):
         return None  # white space around a value: the row reader strips it

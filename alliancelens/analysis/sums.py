@@ -58,9 +58,12 @@ def codes(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Integer codes and the distinct values, in sorted order of the values.
 
     A categorical column (as the web's adapter builds it) gives its codes
-    without hashing a string; a missing value raises AnswersError.
+    without hashing a string; a missing value raises AnswersError naming
+    the column and the row, counting from 1.
     """
     found, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+    if found.size and found.min() < 0:
+        raise AnswersError(f"row {int(found.argmin()) + 1}: {column.name} is missing")
     values = np.asarray(uniques, dtype=object)
     return found.astype(np.int64, copy=False), values
 
