@@ -135,6 +135,31 @@ class RespondentFlowTests(AllianceTestCase):
         assert blocked.status_code == 410
         assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
 
+    def test_a_save_reads_the_closing_time_afresh_under_its_lock(self):
+        """The page was shown while the round was open; the save reads the
+        closing time again in its locking statement, as stored."""
+        from alliancelens.alliances.models import Invitation, Round
+        from alliancelens.scan.services import RoundClosedError, response_save
+
+        later = timezone.now() + timedelta(days=1)
+        Round.objects.filter(pk=self.round.pk).update(closes_at=later)
+        invitation = Invitation.objects.for_token(self.token)
+        assert invitation is not None
+        response_save(
+            invitation=invitation, step="interests", items={"amb_direction": 4}, questions={}
+        )
+        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+        # Closed in the meantime by its time: the loaded invitation still says open.
+        Round.objects.filter(pk=self.round.pk).update(
+            closes_at=timezone.now() - timedelta(seconds=1)
+        )
+        assert invitation.round.closes_at == later
+        with self.assertRaises(RoundClosedError):
+            response_save(
+                invitation=invitation, step="process", items={"amb_direction": 1}, questions={}
+            )
+        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+
     def test_a_round_past_its_closing_time_accepts_nothing(self):
         self.round.closes_at = timezone.now() - timedelta(minutes=1)
         self.round.save()

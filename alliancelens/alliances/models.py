@@ -370,6 +370,15 @@ class InvitationManager(models.Manager["Invitation"]):
         )
 
 
+def read_column(connection: BaseDatabaseWrapper, col: Any, value: Any) -> Any:
+    """A value of a raw row as the ORM would read it from column ``col``
+    (``field.get_col(alias)``): the backend's and the field's converters
+    applied, e.g. SQLite's stored text turned into an aware datetime."""
+    for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+        value = convert(value, col, connection)
+    return value
+
+
 class _TokenLookup:
     """Invitation ⋈ round ⋈ alliance ⋈ participant ⋈ partner by token hash,
     as model objects: every column of each model, converted by the same
@@ -420,13 +429,9 @@ class _TokenLookup:
         objects: list[Any] = []
         start = 0
         for model, names, cols in self.parts:
-            values = list(row[start : start + len(names)])
+            raw = row[start : start + len(names)]
             start += len(names)
-            for n, col in enumerate(cols):
-                for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
-                    connection
-                ):
-                    values[n] = convert(values[n], col, connection)
+            values = [read_column(connection, c, v) for c, v in zip(cols, raw, strict=True)]
             objects.append(model.from_db(connection.alias, names, values))
         invitation, rnd, alliance, participant, partner = objects
         rnd.alliance = alliance

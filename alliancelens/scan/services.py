@@ -7,14 +7,12 @@ devices never create a second response or interleave their writes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Field, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from alliancelens.alliances.models import (
     Invitation,
@@ -22,6 +20,7 @@ from alliancelens.alliances.models import (
     QuestionAnswer,
     Round,
     ScanResponse,
+    read_column,
 )
 
 
@@ -59,16 +58,8 @@ _LOCK_AND_TOUCH_SQL = (
 )
 
 _TOUCH_SQL = f"UPDATE {_RESPONSE} SET last_step = %s, updated_at = %s WHERE id = %s"  # noqa: S608
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """A timestamp from a raw row: SQLite gives the stored UTC text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ValueError(f"not a timestamp: {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+# The round's closing time in the lock's row, read as the ORM reads that column.
+_CLOSES_AT = cast(Field, Round._meta.get_field("closes_at")).get_col("r")
 
 
 def _locked_response(invitation: Invitation, step: str | None = None) -> int:
@@ -82,11 +73,11 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
     is already there. Later changes to the response are single UPDATE
     statements with expressions, so they cannot lose a concurrent update.
     """
-    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     touch_here = step is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if touch_here:
-            cursor.execute(_LOCK_AND_TOUCH_SQL, [invitation.pk, step, now])
+            cursor.execute(_LOCK_AND_TOUCH_SQL, [invitation.pk, step, stamp])
         else:
             cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
         row = cursor.fetchone()
@@ -95,7 +86,7 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
     rnd = invitation.round
     state, closes_at, response_id = row
     rnd.state = state
-    rnd.closes_at = _aware(closes_at)
+    rnd.closes_at = read_column(connection, _CLOSES_AT, closes_at)
     if not rnd.accepts_answers():
         raise RoundClosedError
     if response_id is None:
@@ -116,10 +107,7 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
             touch_here = False
     if step is not None and not touch_here:
         with connection.cursor() as cursor:
-            cursor.execute(
-                _TOUCH_SQL,
-                [step, connection.ops.adapt_datetimefield_value(now), response_id],
-            )
+            cursor.execute(_TOUCH_SQL, [step, stamp, response_id])
     return int(response_id)
 
 
