@@ -39,6 +39,10 @@ def _group_codes(sums: Sums, grouping: Grouping) -> tuple[list[GroupKey], IntArr
     return keys, cell, cube.reshape(-1, *cube.shape[2:])
 
 
+def _name(key: GroupKey) -> str:
+    return " | ".join(key) if isinstance(key, tuple) else str(key)
+
+
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
@@ -57,17 +61,13 @@ def breakdown(
     people = np.bincount(person_group, minlength=len(keys))
     present = [g for g in range(len(keys)) if people[g]]
     items = _ItemTable(cube, sums.points)
-    perspective_of = np.array([PERSPECTIVES.index(i.perspective) for i in instrument.items])
-    out: dict[GroupKey, GroupSummary] = {}
-    perspectives = {
-        p: _perspective_table(sums.scores[:, n], person_group, len(keys), instrument)
-        for n, p in enumerate(PERSPECTIVES)
-    }
     summaries: dict[int, tuple[dict[str, Stat], dict[str, Stat]]] = {g: ({}, {}) for g in present}
     for n, p in enumerate(PERSPECTIVES):
-        count, mean, sd, rounded = perspectives[p]
+        count, mean, sd, rounded = _perspective_table(
+            sums.scores[:, n], person_group, len(keys), instrument
+        )
         hidden = hide(p, {keys[g]: int(count[g]) for g in present})
-        own = perspective_of == n
+        own = sums.item_perspective == n
         for g in present:
             key = keys[g]
             if key in hidden or not count[g]:
@@ -103,16 +103,16 @@ def breakdown(
                 ad=float(items.ad[g, i]) if n[g] >= 2 else None,
                 distribution=items.distribution(g, i),
             )
-    for g in present:
-        key = keys[g]
-        out[key] = GroupSummary(
-            name=" | ".join(key) if isinstance(key, tuple) else str(key),
+    return {
+        keys[g]: GroupSummary(
+            name=_name(keys[g]),
             n=int(people[g]),
             suppressed=False,
             perspectives=summaries[g][0],
             items=summaries[g][1],
         )
-    return out
+        for g in present
+    }
 
 
 class _ItemTable:

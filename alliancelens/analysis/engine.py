@@ -143,8 +143,7 @@ def _analyze(
     overall = whole.get("all") or GroupSummary("all", 0, True)
     perspectives = {}
     for p in instrument.perspectives:
-        columns = [n for n, i in enumerate(instrument.items) if i.perspective == p.id]
-        matrix = sums.answers[:, columns]
+        matrix = sums.answers[:, sums.item_perspective == PERSPECTIVES.index(p.id)]
         # Statements nobody answered take no part (they would leave no complete case).
         matrix = matrix[:, ~np.isnan(matrix).all(axis=0)]
         alpha, alpha_n = cronbach_alpha(matrix) if not everything_hidden else (None, 0)

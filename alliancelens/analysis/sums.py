@@ -45,6 +45,7 @@ class Sums:
     counts: IntArray
     person_partner: IntArray
     person_level: IntArray
+    item_perspective: IntArray  # per statement, its perspective's place in PERSPECTIVES
     scores: FloatArray  # people × PERSPECTIVES
     facets: FloatArray  # people × FACETS
     answers: FloatArray  # people × items
@@ -128,6 +129,7 @@ def sums_of(frame: pd.DataFrame, instrument: Instrument) -> Sums:
         counts=counts,
         person_partner=person_partner,
         person_level=person_level,
+        item_perspective=perspective,
         scores=_means(matrix, perspective, len(PERSPECTIVES), needed),
         facets=_means(matrix, facet, len(FACETS), np.ones(len(FACETS), dtype=np.int64)),
         answers=matrix,
