@@ -199,6 +199,23 @@ def test_bad_rows_exit_2_with_the_row_number_and_print_nothing(tmp_path, mutate,
     assert message in result.stderr
 
 
+def test_an_unknown_item_given_twice_is_named_unknown_twice_not_as_a_repeat():
+    # Found by the fuzz test: the second row was reported as a repeat of the
+    # first ("row 4:  for respondent …"), with an empty item name.
+    from alliancelens.analysis.csvinput import parse_rows
+
+    text = "respondent,partner,level,round,item,value\n" + "".join(
+        f"{r},A,board,1,{item},1\n"
+        for r, item in (("r0", "amb_direction"), ("r1", ""), ("r1", ""))
+    )
+    with pytest.raises(AnswersError) as info:
+        parse_rows(text, INSTRUMENT)
+    assert str(info.value).splitlines()[1:] == [
+        f"row 3: unknown item '' for instrument {INSTRUMENT.key}",
+        f"row 4: unknown item '' for instrument {INSTRUMENT.key}",
+    ]
+
+
 def test_a_missing_column_exits_2(tmp_path):
     path = write(
         tmp_path / "bad.csv", [["r1", "A", "board", 1, "amb_direction"]], header=HEADER[:-1]

@@ -140,7 +140,9 @@ def _columnar(text: str, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataF
     given = is_item & ~missing
     lo, hi = instrument.scale.min, instrument.scale.max
     chosen = value[given]
-    if not (~np.isnan(chosen) & (chosen % 1 == 0) & (chosen >= lo) & (chosen <= hi)).all():
+    with np.errstate(invalid="ignore"):  # NaN and inf: refused just below
+        whole = chosen % 1 == 0
+    if not (~np.isnan(chosen) & whole & (chosen >= lo) & (chosen <= hi)).all():
         return None
     texts = np.asarray(distinct["value"], dtype=object)
     phases = np.isin(texts, PHASES)[code["value"]]
@@ -239,6 +241,10 @@ def parse_rows(
             except ValueError:
                 fail(number, f"round {round_text!r} is not a whole number from 1 to {MAX_ROUND}")
                 continue
+            if not (instrument.has_item(item) or instrument.has_question(item)):
+                # Named once, and never again as a repeat of itself.
+                fail(number, f"unknown item {item!r} for instrument {instrument.key}")
+                continue
             key = (respondent, round_number, item)
             if key in seen:
                 fail(
@@ -275,7 +281,7 @@ def parse_rows(
                     fail(number, f"value {value} for {item} is outside the scale {lo}..{hi}")
                     continue
                 scale_rows.append({**base, "item": item, "value": number_value})
-            elif instrument.has_question(item):
+            else:
                 question = instrument.question(item)
                 if value.lower() in MISSING:
                     continue
@@ -283,8 +289,6 @@ def parse_rows(
                     fail(number, f"phase {value!r} is not one of {', '.join(PHASES)}")
                     continue
                 question_rows.append({**base, "question": item, "text": value})
-            else:
-                fail(number, f"unknown item {item!r} for instrument {instrument.key}")
     except csv.Error as exc:
         fail(reader.line_num, str(exc))
     if problems:
