@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,11 +25,15 @@ def _respondent(who: int) -> str:
     return f"p{who}" if who > 0 else f"r{-who}"
 
 
-def _submitted_rows(
-    model: type[ItemAnswer] | type[QuestionAnswer], rounds: Sequence[Round], key: str
-) -> Iterator[tuple[str, str, str, int, str, Any]]:
-    """(respondent, partner, level, round, id, value) of submitted responses."""
-    rows = (
+def _submitted(
+    model: type[ItemAnswer] | type[QuestionAnswer],
+    rounds: Sequence[Round],
+    key: str,
+    partner: str,
+) -> Any:
+    """(response id, participant id, ``partner``, level, round, ``key``, value)
+    tuples of the submitted responses of these rounds, in a fixed order."""
+    return (
         model.objects.filter(
             response__round__in=[r.pk for r in rounds], response__submitted_at__isnull=False
         )
@@ -37,15 +41,13 @@ def _submitted_rows(
         .values_list(
             "response_id",
             "response__invitation__participant_id",
-            "response__partner__name",
+            partner,
             "response__level",
             "response__round__number",
             key,
             "value",
         )
     )
-    for rid, pid, partner, level, number, ident, value in rows:
-        yield _respondent(pid if pid is not None else -rid), partner, level, number, ident, value
 
 
 def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
@@ -56,21 +58,7 @@ def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
     id, a partner from its id, and only the distinct ones get a name, so no
     string is built or hashed per answer. "Don't know" (NULL) becomes NaN.
     """
-    rows = (
-        ItemAnswer.objects.filter(
-            response__round__in=[r.pk for r in rounds], response__submitted_at__isnull=False
-        )
-        .order_by("response__round__number", "response_id", "item_id")
-        .values_list(
-            "response_id",
-            "response__invitation__participant_id",
-            "response__partner_id",
-            "response__level",
-            "response__round__number",
-            "item_id",
-            "value",
-        )
-    )
+    rows = _submitted(ItemAnswer, rounds, "item_id", "response__partner_id")
     columns = list(zip(*rows, strict=True)) or [()] * 7
     response, participant, partner, level, number, item, value = columns
     linked = np.array(participant, dtype=float)
@@ -99,7 +87,12 @@ def answers_of(rounds: Sequence[Round]) -> pd.DataFrame:
 
 def questions_of(rounds: Sequence[Round]) -> pd.DataFrame:
     """Answers to the other questions (phase, open) of the submitted responses."""
-    return questions_frame(_submitted_rows(QuestionAnswer, rounds, "question_id"))
+    return questions_frame(
+        (_respondent(pid if pid is not None else -rid), partner, level, number, ident, value)
+        for rid, pid, partner, level, number, ident, value in _submitted(
+            QuestionAnswer, rounds, "question_id", "response__partner__name"
+        )
+    )
 
 
 def round_answers(rnd: Round) -> pd.DataFrame:
