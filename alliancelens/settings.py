@@ -120,15 +120,17 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Parameters bound on the server: psycopg then prepares a statement
-        # it has sent five times on a connection, and PostgreSQL plans it
-        # once instead of on every request (the respondents' link lookup and
-        # save, docs/benchmarks.md). DB_SERVER_SIDE_BINDING=0 turns it off,
-        # e.g. behind a pooler in transaction mode that cannot keep prepared
-        # statements.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = envbool(
-            "DB_SERVER_SIDE_BINDING", True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+        "DB_SERVER_SIDE_BINDING", True
+    ):
+        # Parameters bound on the server, and psycopg prepares a statement
+        # it has sent five times on a connection, so PostgreSQL plans it once
+        # instead of on every request (the respondents' link lookup and save,
+        # docs/benchmarks.md); Django never prepares unless prepare_threshold
+        # is given. DB_SERVER_SIDE_BINDING=0 turns both off, e.g. behind a
+        # pooler in transaction mode that cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
         )
 else:
     DATABASES = {

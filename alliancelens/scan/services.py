@@ -6,6 +6,7 @@ devices never create a second response or interleave their writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -137,7 +138,6 @@ def _upsert(
         cursor.execute(sql, params)
 
 
-@transaction.atomic
 def response_save(
     *,
     invitation: Invitation,
@@ -151,20 +151,111 @@ def response_save(
     ``items`` maps item ids to a scale value, or None for "don't know";
     ``cleared`` names items left unanswered, whose earlier answers go.
     ``questions`` maps question ids to text; empty text removes the answer.
+
+    On PostgreSQL, a page that only sets answers of a response that exists
+    is saved in one statement (:data:`_SAVE_SQL`); the first page, a page
+    that removes answers, and every page on SQLite in a transaction.
     """
-    response = _locked_response(invitation, step)
-    # One statement per table, and none where there is nothing to write.
     gone = list(cleared)
-    if gone:
-        ItemAnswer.objects.filter(response_id=response, item_id__in=gone).delete()
-    if items:
-        _upsert(ItemAnswer, "item_id", response, items)
     given = {q: text.strip() for q, text in questions.items() if text.strip()}
-    if given:
-        _upsert(QuestionAnswer, "question_id", response, given)
     emptied = [q for q in questions if q not in given]
-    if emptied:
-        QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
+    if (
+        connection.vendor == "postgresql"
+        and not gone
+        and not emptied
+        and _save_in_one_statement(invitation, step, items, given)
+    ):
+        return
+    with transaction.atomic():
+        response = _locked_response(invitation, step)
+        # One statement per table, and none where there is nothing to write.
+        if gone:
+            ItemAnswer.objects.filter(response_id=response, item_id__in=gone).delete()
+        if items:
+            _upsert(ItemAnswer, "item_id", response, items)
+        if given:
+            _upsert(QuestionAnswer, "question_id", response, given)
+        if emptied:
+            QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
+
+
+def _upsert_sql(model: type[ItemAnswer] | type[QuestionAnswer], key: str, array: str) -> str:
+    """INSERT … ON CONFLICT of one answer table for :data:`_SAVE_SQL`: its
+    rows are the touched response with each pair of two arrays."""
+    q = connection.ops.quote_name
+    response, name, value = (
+        q(cast(Field, model._meta.get_field(f)).column) for f in ("response", key, "value")
+    )
+    keys = f"%({model._meta.model_name}_keys)s::text[]"
+    values = f"%({model._meta.model_name}_values)s::{array}"
+    return (
+        f"INSERT INTO {q(model._meta.db_table)} ({response}, {name}, {value}) "  # noqa: S608
+        f"SELECT touched.id, v.k, v.v FROM touched CROSS JOIN unnest({keys}, {values}) "
+        f"AS v(k, v) ON CONFLICT ({response}, {name}) DO UPDATE SET {value} = excluded.{value}"
+    )
+
+
+@functools.cache
+def _save_sql() -> str:
+    """PostgreSQL: lock, check, touch and upsert a page in one statement.
+
+    The same locks as :func:`_locked_response`, and the round's state read
+    under them: a round closed meanwhile (by a close that held the round's
+    lock, or committed after this statement began) is seen as it is now,
+    and nothing is written. The writes are an UPDATE of the response and
+    upserts, which PostgreSQL applies to the latest committed rows even when
+    these were written after the statement's snapshot, so a save that waited
+    for another save of the same link is applied after it, as in the
+    transaction. Deletes are not: rows committed after the snapshot are
+    invisible to them, which is why pages that remove answers take the
+    transaction. The rule is that of Round.accepts_answers (a test holds the
+    two together).
+    """
+    accepts = (
+        "r.state = %(open)s AND (r.opens_at IS NULL OR r.opens_at <= %(now)s) "
+        "AND (r.closes_at IS NULL OR r.closes_at > %(now)s)"
+    )
+    return (
+        f"WITH locked AS (SELECT i.id, ({accepts}) AS accepts FROM {_INVITATION} i "  # noqa: S608
+        f"JOIN {_ROUND} r ON r.id = i.round_id WHERE i.id = %(invitation)s "
+        "FOR UPDATE OF i FOR SHARE OF r), "
+        f"touched AS (UPDATE {_RESPONSE} s SET last_step = %(step)s, updated_at = %(now)s "
+        "FROM locked WHERE locked.accepts AND s.invitation_id = locked.id RETURNING s.id), "
+        f"items AS ({_upsert_sql(ItemAnswer, 'item_id', 'smallint[]')}), "
+        f"questions AS ({_upsert_sql(QuestionAnswer, 'question_id', 'text[]')}) "
+        "SELECT locked.accepts, touched.id FROM locked LEFT JOIN touched ON TRUE"
+    )
+
+
+def _save_in_one_statement(
+    invitation: Invitation,
+    step: str,
+    items: Mapping[str, int | None],
+    given: Mapping[str, str],
+) -> bool:
+    """Save a page's answers on PostgreSQL in one statement (autocommit, or
+    within the caller's transaction); False, having written nothing, when
+    the invitation has no response yet. Raises RoundClosedError, having
+    written nothing, when the round no longer accepts answers."""
+    params: dict[str, Any] = {
+        "invitation": invitation.pk,
+        "open": Round.State.OPEN.value,
+        "now": timezone.now(),
+        "step": step,
+        "itemanswer_keys": list(items),
+        "itemanswer_values": list(items.values()),
+        "questionanswer_keys": list(given),
+        "questionanswer_values": list(given.values()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_save_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Invitation.DoesNotExist
+    accepts, response_id = row
+    if not accepts:
+        raise RoundClosedError
+    return response_id is not None
 
 
 @transaction.atomic
