@@ -27,17 +27,29 @@ class DemoExportTests(DemoTestCase):
         assert "attachment" in response["Content-Disposition"]
         return response.content
 
-    def test_xlsx_has_answers_codebook_and_instrument(self):
+    def test_xlsx_has_figures_trends_codebook_and_instrument(self):
         book = openpyxl.load_workbook(io.BytesIO(self.get("xlsx")))
-        assert book.sheetnames == ["answers", "codebook", "about"]
-        header = [c.value for c in book["answers"][1]]
-        assert header[:4] == ["respondent", "round", "partner", "level"]
-        assert "amb_direction" in header and "phase_now" in header
+        assert book.sheetnames == ["figures", "trends", "codebook", "about"]
+        header = [c.value for c in book["figures"][1]]
+        assert header[:9] == [
+            "round",
+            "group",
+            "partner",
+            "level",
+            "measure",
+            "id",
+            "perspective",
+            "shown",
+            "n",
+        ]
+        assert header[-6:] == [*(f"answered_{v}" for v in range(1, 6)), "dont_know"]
         about = {row[0].value: row[1].value for row in book["about"].iter_rows()}
         assert about["instrument"] == "reflection-core" and about["instrument_version"] == "1"
         codebook = {row[0].value: row[1].value for row in book["codebook"].iter_rows(min_row=2)}
         assert codebook["amb_direction"].startswith("We hebben samen een ambitie")
-        assert book["answers"].max_row - 1 == int(about["respondents"])
+        trends = [c.value for c in book["trends"][1]]
+        assert trends[:3] == ["perspective", "from_round", "to_round"]
+        assert book["trends"].max_row == 1 + 5  # round 1 → 2, five perspectives
 
     def test_sav_has_variable_and_value_labels(self):
         with tempfile.NamedTemporaryFile(suffix=".sav") as f:
@@ -45,29 +57,70 @@ class DemoExportTests(DemoTestCase):
             f.flush()
             frame, meta = pyreadstat.read_sav(f.name)
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-        assert labels["amb_direction"].startswith("We hebben samen een ambitie")
-        assert meta.variable_value_labels["amb_direction"][5.0] == "Helemaal eens"
-        assert set(meta.variable_value_labels["partner"].values()) <= set(
-            self.alliance.partners.values_list("name", flat=True)
-        ) | {"other"}
+        assert labels["mean"].startswith("Gemiddelde op de schaal")
+        assert set(meta.variable_value_labels["group"].values()) == {
+            "alliance",
+            "partner",
+            "level",
+            "partner_level",
+        }
         assert "reflection-core@1" in meta.file_label
-        assert frame["amb_direction"].dropna().between(1, 5).all()
+        assert frame["mean"].dropna().between(1, 5).all()
 
     def test_csv_and_codebook(self):
         text = self.get("csv").decode("utf-8-sig")
-        assert text.startswith("# reflection-core@1; k=3")
-        frame = pd.read_csv(io.StringIO(text), comment="#")
-        assert list(frame.columns[:4]) == ["respondent", "round", "partner", "level"]
+        frame = pd.read_csv(io.StringIO(text))
+        assert list(frame.columns[:4]) == ["round", "group", "partner", "level"]
         codebook = self.get("codebook").decode("utf-8-sig")
         assert "amb_direction" in codebook and "# instrument_version" in codebook
 
-    def test_no_combination_below_k_in_any_export(self):
-        book = openpyxl.load_workbook(io.BytesIO(self.get("xlsx")))
-        rows = list(book["answers"].iter_rows(min_row=2, values_only=True))
-        combos = pd.Series([(r[2], r[3] or "") for r in rows]).value_counts()
-        assert combos.min() >= 3
-        partners = pd.Series([r[2] for r in rows]).value_counts()
-        assert partners.min() >= 3
+    def test_every_figure_in_a_file_is_one_the_results_page_shows(self):
+        """Files add nothing to the page: set against it, they cannot give
+        back what it hides (the first attack of issue 10)."""
+        from alliancelens.results.publish import published_round
+
+        result = published_round(self.alliance.rounds.get(number=2)).published.result
+        frame = pd.read_csv(io.StringIO(self.get("csv").decode("utf-8-sig")))
+        groups = {
+            "partner": result.partners,
+            "level": result.levels,
+            "partner_level": {
+                tuple(key.split(" | ")): g for key, g in result.partner_levels.items()
+            },
+        }
+        checked = hidden = 0
+        for row in frame.itertuples(index=False):
+            if row.group == "alliance":
+                stat = (
+                    result.items[row.id]
+                    if row.measure == "statement"
+                    else result.perspectives[row.id].stat
+                )
+                suppressed = result.suppressed
+            else:
+                key = {
+                    "partner": row.partner,
+                    "level": row.level,
+                    "partner_level": (row.partner, row.level),
+                }[row.group]
+                group = groups[row.group][key]
+                stat = (group.items if row.measure == "statement" else group.perspectives)[row.id]
+                suppressed = group.suppressed
+            if suppressed or stat.hidden:
+                hidden += 1
+                assert row.shown == 0 and pd.isna(row.mean) and pd.isna(row.sd), row
+                assert pd.isna(row.answered_1) and pd.isna(row.dont_know), row
+                if suppressed:
+                    assert pd.isna(row.n), row
+                continue
+            checked += 1
+            assert row.shown == 1 and row.n == stat.n
+            if stat.mean is not None:
+                assert row.mean == pytest.approx(stat.mean, abs=1e-12)
+            if row.measure == "statement":
+                for v in range(1, 6):
+                    assert getattr(row, f"answered_{v}") == stat.distribution.get(str(v), 0)
+        assert checked > 500 and hidden > 0, (checked, hidden)
 
     def test_open_rounds_and_strangers_get_nothing(self):
         assert self.client.get("/alliances/demo/rounds/3/export/csv/").status_code == 404
@@ -75,30 +128,62 @@ class DemoExportTests(DemoTestCase):
 
 
 class SmallGroupExportTests(AllianceTestCase):
-    def test_small_cells_lose_their_level_and_small_partners_are_pooled_or_left_out(self):
-        rnd = self.open_round()
-        # Gemeente: 4 respondents (board 1, management 1, professional 2);
-        # Zorg: 2 respondents (below k); Woningcorporatie: none.
-        extra = Partner.objects.create(alliance=self.alliance, name="Extra")
-        people = [p for p in self.participants if p.partner.name == "Gemeente"]
-        people += [p for p in self.participants if p.partner.name == "Zorg"][:2]
-        people += [
-            Participant.objects.create(partner=extra, name=f"E{i}", level=Level.BOARD)
-            for i in range(3)
-        ]
+    def setUp(self):
         from alliancelens.alliances.services import invitations_sync
 
-        invitations_sync(rnd=rnd)
-        for person in people:
-            self.answer(rnd, person, "4")
-        rnd = round_close(rnd=rnd)
+        self.rnd = self.open_round()
+        # Gemeente: 4 respondents (board 1, management 1, professional 2);
+        # Zorg: 2 respondents (below k), who answer 1 and 2 to everything;
+        # Extra: 3 board members; Woningcorporatie: none.
+        extra = Partner.objects.create(alliance=self.alliance, name='=HYPERLINK("x")')
+        people = [(p, "4") for p in self.participants if p.partner.name == "Gemeente"]
+        zorg = [p for p in self.participants if p.partner.name == "Zorg"][:2]
+        people += list(zip(zorg, ["1", "2"], strict=True))
+        people += [
+            (Participant.objects.create(partner=extra, name=f"E{i}", level=Level.BOARD), "5")
+            for i in range(3)
+        ]
+        invitations_sync(rnd=self.rnd)
+        for person, value in people:
+            self.answer(self.rnd, person, value)
+        self.rnd = round_close(rnd=self.rnd)
+        self.login()
+
+    def download(self, fmt: str) -> bytes:
+        response = self.client.get(f"/alliances/{self.alliance.slug}/rounds/1/export/{fmt}/")
+        assert response.status_code == 200
+        return response.content
+
+    def test_subtracting_the_shown_partners_never_isolates_a_small_partner(self):
+        """The attack: alliance counts minus every shown partner's counts. The
+        rest must be at least k people, never Zorg's two alone."""
+        frame = pd.read_csv(io.StringIO(self.download("csv").decode("utf-8-sig")))
+        statements = frame[frame["measure"] == "statement"]
+        whole = statements[statements["group"] == "alliance"].set_index("id")
+        partners = statements[statements["group"] == "partner"]
+        shown = partners[partners["shown"] == 1]
+        assert "Zorg" not in set(shown["partner"])
+        assert set(partners[partners["shown"] == 0]["partner"]) >= {"Zorg"}
+        rest = whole["n"] - shown.groupby("id")["n"].sum().reindex(whole.index, fill_value=0)
+        assert (rest >= 3).all() or whole["shown"].eq(0).all(), rest.describe()
+        levels = statements[(statements["group"] == "level") & (statements["shown"] == 1)]
+        for _, by_level in levels.groupby("id"):
+            assert by_level["n"].sum() >= 3
+
+    def test_text_that_a_spreadsheet_would_run_is_defused(self):
+        text = self.download("csv").decode("utf-8-sig")
+        assert "'=HYPERLINK" in text
+        assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+        book = openpyxl.load_workbook(io.BytesIO(self.download("xlsx")))
+        cells = [c for row in book["figures"].iter_rows(values_only=True) for c in row]
+        names = {c for c in cells if isinstance(c, str) and "HYPERLINK" in c}
+        assert names and all(c.startswith("'=") for c in names)
+
+    def test_there_is_no_row_per_person(self):
         from alliancelens.results.exports import build_export
 
-        frame = build_export(rnd).frame
-        assert len(frame) == 9 - 2  # Zorg's 2 are too few even pooled as "other"
-        gemeente = frame[frame["partner"] == "Gemeente"]
-        assert len(gemeente) == 4 and set(gemeente["level"]) == {""}
-        assert set(frame[frame["partner"] == "Extra"]["level"]) == {"board"}
-        assert "Zorg" not in set(frame["partner"])
-        # Rows are not in the order people answered.
-        assert list(frame["respondent"]) == list(range(1, 8))
+        figures = build_export(self.rnd).figures
+        assert "respondent" not in figures.columns
+        # One row per group and measure: 1 alliance + 4 partners + levels + cells.
+        per_group = figures.groupby(["group", "partner", "level"], dropna=False).size()
+        assert set(per_group) == {5 + 45}

@@ -2,17 +2,15 @@
 
 ``publish`` runs the multi-round engine once on one frame holding the closed
 earlier rounds and this one, and returns this round's result with the trends
-of the whole series, the free-text answers of the partners that may be shown,
-and the anonymised answer table for researchers. The web stores it when the
+of the whole series and the free-text answers of the partners that may be
+shown; ``figure_table`` turns it into rows for the exports. The web stores it when the
 round closes; pages, reports, the dialogue guide, the workshop and the
 exports read only that.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
-from typing import cast
 
 import pandas as pd
 
@@ -20,25 +18,7 @@ from alliancelens.instrument import Instrument
 
 from .engine import Context, analyze, analyze_rounds
 from .frame import AnswersError, empty_questions
-from .results import AnalysisResult, Trend
-
-# Where the anonymised table pools partners below k.
-OTHER = "other"
-
-
-@dataclass(frozen=True)
-class AnswerTable:
-    """One row per respondent for researchers, every partner × level cell ≥ k.
-
-    Where a partner × level cell is smaller than k, the level is left empty
-    for the whole partner; partners smaller than k are pooled as ``OTHER``,
-    and if that pool is still smaller than k its rows are left out. Rows are
-    ordered by partner, level and a keyed hash, never by time of answering.
-    """
-
-    columns: list[str]
-    rows: list[list[str | float | int | None]]
-    left_out: int
+from .results import AnalysisResult, GroupSummary, Stat, Trend
 
 
 @dataclass(frozen=True)
@@ -116,67 +96,115 @@ def open_answers(
     return {p: sorted(a, key=str.casefold) for p, a in sorted(out.items())}
 
 
-def _number(value: float) -> int | float | None:
-    """Scale points as whole numbers (4, not 4.0); "don't know" as empty."""
-    if pd.isna(value):
-        return None
-    return int(value) if float(value).is_integer() else float(value)
+# The figure table's columns before the distribution: a group is the
+# alliance as a whole, one partner, one level or one partner × level cell; a
+# measure is a perspective or a statement.
+FIGURE_COLUMNS = (
+    "round",
+    "group",
+    "partner",
+    "level",
+    "measure",
+    "id",
+    "perspective",
+    "shown",
+    "n",
+    "mean",
+    "sd",
+    "agreement",
+    "ad",
+)
+TREND_COLUMNS = (
+    "perspective",
+    "from_round",
+    "to_round",
+    "mean_from",
+    "mean_to",
+    "n_from",
+    "n_to",
+    "change",
+    "paired_n",
+    "paired_change",
+    "paired_p",
+)
+
+Cell = str | int | float | None
 
 
-def answer_table(
-    frame: pd.DataFrame,
-    questions: pd.DataFrame,
-    instrument: Instrument,
-    *,
-    k: int,
-    salt: str,
-) -> AnswerTable:
-    """The anonymised answers of one round (see AnswerTable); ``salt`` keys
-    the order of rows, so it says nothing about who answered first."""
-    people = (
-        frame[["respondent", "partner", "level"]]
-        .drop_duplicates("respondent")
-        .astype(str)
-        .reset_index(drop=True)
-    )
-    sizes = people["partner"].value_counts()
-    small = set(sizes[sizes < k].index)
-    people.loc[people["partner"].isin(small), "partner"] = OTHER
-    if (people["partner"] == OTHER).sum() < k:
-        people = people[people["partner"] != OTHER]
-    left_out = int(frame["respondent"].nunique()) - len(people)
-    cells = people.value_counts(["partner", "level"])
-    blank = {str(cast(tuple[str, str], key)[0]) for key, n in cells.items() if n < k} | {OTHER}
-    people.loc[people["partner"].isin(blank), "level"] = ""
-    people["order"] = [
-        hashlib.sha256(f"{salt}:{who}".encode()).hexdigest() for who in people["respondent"]
+@dataclass(frozen=True)
+class FigureTable:
+    """Every figure of a published result as rows, for exports.
+
+    Made from the published (already suppressed) result and nothing else, so
+    a file holds no figure that the results page does not show: a hidden
+    group is a row with ``shown`` 0 and every figure empty, its n too; a
+    figure hidden within a shown group keeps its n, as on the page. There is
+    no row per person: rows of people, however pooled, can be set against
+    the published means and distributions to get back what was hidden
+    (docs/privacy-model.md). ``columns`` are FIGURE_COLUMNS, then the count
+    of each scale point (``answered_1`` …) and ``dont_know``.
+    """
+
+    columns: list[str]
+    rows: list[list[Cell]]
+    trends: list[list[Cell]]
+
+
+def figure_table(published: Published, instrument: Instrument) -> FigureTable:
+    """The figure table of a published result (see FigureTable)."""
+    result = published.result
+    points = [str(v) for v in instrument.scale.points]
+    groups: list[tuple[str, str, str, GroupSummary | None]] = [("alliance", "", "", None)]
+    groups += [("partner", name, "", g) for name, g in result.partners.items()]
+    groups += [("level", "", name, g) for name, g in result.levels.items()]
+    for key, g in result.partner_levels.items():
+        partner, _, level = key.partition(" | ")
+        groups.append(("partner_level", partner, level, g))
+    rows: list[list[Cell]] = []
+    for kind, partner, level, group in groups:
+        hidden = result.suppressed if group is None else group.suppressed
+        for p in instrument.perspectives:
+            if group is None:
+                summary = result.perspectives.get(p.id)
+                stat = summary.stat if summary else None
+            else:
+                stat = group.perspectives.get(p.id)
+            head: list[Cell] = [result.round, kind, partner, level, "perspective", p.id, p.id]
+            rows.append([*head, *_figures(stat, hidden, points, distribution=False)])
+        for item in instrument.items:
+            stat = result.items.get(item.id) if group is None else group.items.get(item.id)
+            head = [result.round, kind, partner, level, "statement", item.id, item.perspective]
+            rows.append([*head, *_figures(stat, hidden, points, distribution=True)])
+    trends: list[list[Cell]] = [
+        [
+            t.perspective,
+            t.from_round,
+            t.to_round,
+            t.mean_from,
+            t.mean_to,
+            t.n_from,
+            t.n_to,
+            t.delta,
+            t.paired_n,
+            t.paired_delta,
+            t.paired_p,
+        ]
+        for t in published.trends
     ]
-    people = people.sort_values(["partner", "level", "order"]).reset_index(drop=True)
+    columns = [*FIGURE_COLUMNS, *(f"answered_{v}" for v in points), "dont_know"]
+    return FigureTable(columns, rows, trends)
 
-    phase_ids = [q.id for q in instrument.questions if q.kind == "phase"]
-    answers: dict[str, dict[str, str | int | float | None]] = {}
-    for who, item, value in zip(frame["respondent"], frame["item"], frame["value"], strict=True):
-        answers.setdefault(str(who), {})[str(item)] = _number(value)
-    chosen = questions[questions["question"].isin(phase_ids)]
-    for who, question, text in zip(
-        chosen["respondent"], chosen["question"], chosen["text"], strict=True
-    ):
-        answers.setdefault(str(who), {})[str(question)] = str(text)
-    rounds = sorted({int(r) for r in frame["round"]})
-    number = rounds[0] if len(rounds) == 1 else None
-    columns = ["respondent", "round", "partner", "level", *(i.id for i in instrument.items)]
-    columns += phase_ids
-    rows: list[list[str | float | int | None]] = []
-    for position, person in enumerate(people.itertuples(index=False), start=1):
-        given = answers.get(str(person.respondent), {})
-        rows.append(
-            [
-                position,
-                number,
-                str(person.partner),
-                str(person.level),
-                *(given.get(i.id) for i in instrument.items),
-                *(given.get(q, "") for q in phase_ids),
-            ]
-        )
-    return AnswerTable(columns, rows, left_out)
+
+def _figures(
+    stat: Stat | None, hidden_group: bool, points: list[str], *, distribution: bool
+) -> list[Cell]:
+    """shown, n, mean, sd, agreement, ad and the answer counts of one figure."""
+    empty: list[Cell] = [None] * (len(points) + 5)
+    if stat is None or hidden_group:
+        return [0, None, *empty]
+    if stat.hidden or stat.mean is None:
+        return [int(not stat.hidden), stat.n, *empty]
+    counts: list[Cell] = [None] * (len(points) + 1)
+    if distribution:
+        counts = [stat.distribution.get(v, 0) for v in [*points, "dont_know"]]
+    return [1, stat.n, stat.mean, stat.sd, stat.agreement, stat.ad, *counts]

@@ -1,10 +1,15 @@
-"""Anonymised answers for researchers: CSV, XLSX and SPSS .sav, with a codebook.
+"""Exports of a closed round's published figures: CSV, XLSX and SPSS .sav, with a codebook.
 
-The table itself is part of the round's published result
-(``analysis.publication.answer_table``): one row per submitted response, no
-names, no open answers, no dates, rows in an order unrelated to when people
-answered, every partner × level combination at least k people. This module
-only writes it in each format, with the instrument id and version.
+The files hold the figure table of the round's published result
+(``analysis.publication.figure_table``): one row per group (the alliance,
+each partner, level and partner × level cell) and measure (perspective or
+statement), with n, mean, sd, agreement and the answer counts; hidden
+groups and figures are rows marked not shown, with no figure. Nothing in a
+file is absent from the results page, so a file cannot be set against the
+page to recover what the page hides. There are no rows per person (see
+docs/privacy-model.md for why). This module only writes the table in each
+format, with the instrument id and version, and defuses text cells that a
+spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
@@ -19,34 +24,48 @@ import pandas as pd
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alliancelens.alliances.models import Level, Phase, Round
-from alliancelens.instrument import PHASES, Instrument, localized
+from alliancelens.alliances.models import Round
+from alliancelens.analysis.publication import TREND_COLUMNS, figure_table
+from alliancelens.instrument import Instrument, localized
 
 from .publish import published_round
 
 
 @dataclass(frozen=True)
 class Export:
-    frame: pd.DataFrame
+    figures: pd.DataFrame
+    trends: pd.DataFrame
     codebook: list[dict[str, str]]
     instrument: Instrument
     round: Round
     k: int
-    left_out: int
 
 
 def build_export(rnd: Round, lang: str = "nl") -> Export:
-    """The published answer table of a round past its closing, ready to write."""
+    """The published figures of a round past its closing, ready to write."""
     publication = published_round(rnd)
-    table = publication.answer_table()
-    frame = pd.DataFrame(table.rows, columns=table.columns)
+    table = figure_table(publication.published, rnd.instrument)
+    figures = pd.DataFrame(table.rows, columns=table.columns)
+    trends = pd.DataFrame(table.trends, columns=list(TREND_COLUMNS))
     instrument = rnd.instrument
-    return Export(
-        frame, codebook(instrument, lang), instrument, rnd, publication.k, table.left_out
-    )
+    return Export(figures, trends, codebook(instrument, lang), instrument, rnd, publication.k)
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet
+# programs (CSV injection); such cells get a leading apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value: object) -> object:
+    """``value``, with a leading apostrophe when it is text a spreadsheet
+    would read as a formula (a partner named "=HYPERLINK(…)")."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def codebook(instrument: Instrument, lang: str) -> list[dict[str, str]]:
+    """What every column and every measure id of the export means."""
     with translation.override(lang):
         scale = "; ".join(
             f"{v} = {label}"
@@ -54,51 +73,80 @@ def codebook(instrument: Instrument, lang: str) -> list[dict[str, str]]:
                 instrument.scale.points, instrument.scale.labels[lang], strict=True
             )
         )
-        missing = _("empty = don't know or not answered")
-        rows = [
+        columns = {
+            "round": _("Round number"),
+            "group": _(
+                "Whose figures: alliance (everyone), partner, level, or partner_level "
+                "(one level of one partner)"
+            ),
+            "partner": _("Partner organisation (empty for the alliance and for levels)"),
+            "level": _("Level (empty for the alliance and for partners)"),
+            "measure": _("perspective (a person's mean over its statements) or statement"),
+            "id": _("Id of the perspective or statement (see the rows below)"),
+            "perspective": _("Perspective the statement belongs to"),
+            "shown": _(
+                "1 = shown; 0 = hidden because the group has fewer than k people, or "
+                "because showing it would let a hidden group be worked out"
+            ),
+            "n": _("Number of people (perspective) or answers (statement); empty when hidden"),
+            "mean": _("Mean on the scale (%(scale)s)") % {"scale": scale},
+            "sd": _("Standard deviation (n − 1)"),
+            "agreement": _(
+                "Agreement within the group: rwg (statement) or rwg(J) (perspective); "
+                "1 = everyone gave the same answer"
+            ),
+            "ad": _("Average deviation from the mean (AD_M); lower = more agreement"),
+            "dont_know": _("Number of “don't know” answers"),
+        }
+        for point, label in zip(
+            instrument.scale.points, instrument.scale.labels[lang], strict=True
+        ):
+            columns[f"answered_{point}"] = _("Number of answers %(point)s (%(label)s)") % {
+                "point": point,
+                "label": label,
+            }
+        columns.update(
             {
-                "variable": "respondent",
-                "label": _("Respondent number in this file (not a person id)"),
-                "values": "",
-            },
-            {"variable": "round", "label": _("Round number"), "values": ""},
-            {
-                "variable": "partner",
-                "label": _(
-                    "Partner organisation (“other”: partners with fewer than k respondents)"
-                ),
-                "values": "",
-            },
-            {
-                "variable": "level",
-                "label": _("Level (empty where a partner × level group is smaller than k)"),
-                "values": "; ".join(f"{v} = {label}" for v, label in Level.choices),
-            },
-        ]
+                "from_round": _("Trend: the earlier round"),
+                "to_round": _("Trend: the later round"),
+                "mean_from": _("Trend: mean in the earlier round"),
+                "mean_to": _("Trend: mean in the later round"),
+                "n_from": _("Trend: people in the earlier round"),
+                "n_to": _("Trend: people in the later round"),
+                "change": _("Trend: later mean minus earlier mean"),
+                "paired_n": _("Trend: people who answered both rounds"),
+                "paired_change": _("Trend: mean change of the people who answered both rounds"),
+                "paired_p": _("Trend: p-value of the paired t-test"),
+            }
+        )
+        rows = [{"variable": name, "label": label} for name, label in columns.items()]
+        for perspective in instrument.perspectives:
+            rows.append(
+                {
+                    "variable": perspective.id,
+                    "label": localized(perspective.label, lang),
+                    "perspective": perspective.id,
+                }
+            )
         for item in instrument.items:
-            label = localized(item.text, lang)
-            note = []
-            if item.reverse:
-                note.append(_("reverse-worded: not recoded in this file"))
+            note = _(
+                "reverse-worded: answers turned around (%(low)s ↔ %(high)s) before counting"
+            ) % {
+                "low": instrument.scale.points[0],
+                "high": instrument.scale.points[-1],
+            }
             rows.append(
                 {
                     "variable": item.id,
-                    "label": label,
-                    "values": f"{scale}; {missing}",
-                    "perspective": localized(instrument.perspective(item.perspective).label, lang),
-                    "note": "; ".join(note),
+                    "label": localized(item.text, lang),
+                    "perspective": item.perspective,
+                    "note": note if item.reverse else "",
                 }
             )
-        for question in instrument.questions:
-            if question.kind == "phase":
-                rows.append(
-                    {
-                        "variable": question.id,
-                        "label": localized(question.text, lang),
-                        "values": "; ".join(f"{p.value} = {p.label}" for p in Phase),
-                    }
-                )
     return rows
+
+
+CODEBOOK_FIELDS = ["variable", "label", "perspective", "note"]
 
 
 def _about(export: Export) -> list[tuple[str, str]]:
@@ -108,28 +156,27 @@ def _about(export: Export) -> list[tuple[str, str]]:
         ("alliance", export.round.alliance.name),
         ("round", f"{export.round.number}: {export.round.title}"),
         ("k", str(export.k)),
-        ("respondents", str(len(export.frame))),
-        ("left_out_for_anonymity", str(export.left_out)),
         ("generated", timezone.now().date().isoformat()),
     ]
 
 
-def to_csv(export: Export) -> bytes:
+def _csv(frame: pd.DataFrame) -> bytes:
     out = io.StringIO()
-    out.write(f"# {export.instrument.key}; k={export.k}\n")
-    export.frame.to_csv(out, index=False, lineterminator="\n")
+    frame.map(defused).to_csv(out, index=False, lineterminator="\n")
     return out.getvalue().encode("utf-8-sig")
+
+
+def to_csv(export: Export) -> bytes:
+    return _csv(export.figures)
 
 
 def codebook_csv(export: Export) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=["variable", "label", "values", "perspective", "note"], lineterminator="\n"
-    )
+    writer = csv.DictWriter(out, fieldnames=CODEBOOK_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(export.codebook)
+    writer.writerows({k: defused(v) for k, v in row.items()} for row in export.codebook)
     for key, value in _about(export):
-        writer.writerow({"variable": f"# {key}", "label": value})
+        writer.writerow({"variable": f"# {key}", "label": defused(value)})
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -137,52 +184,48 @@ def to_xlsx(export: Export) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "answers"
-    sheet.append(list(export.frame.columns))
-    for row in export.frame.itertuples(index=False):
-        sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    sheets = [("figures", export.figures), ("trends", export.trends)]
+    first = book.active
+    for position, (title, frame) in enumerate(sheets):
+        sheet = first if position == 0 else book.create_sheet(title)
+        sheet.title = title
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([None if _missing(v) else defused(v) for v in row])
     codes = book.create_sheet("codebook")
-    fields = ["variable", "label", "values", "perspective", "note"]
-    codes.append(fields)
+    codes.append(CODEBOOK_FIELDS)
     for entry in export.codebook:
-        codes.append([entry.get(f, "") for f in fields])
+        codes.append([defused(entry.get(f, "")) for f in CODEBOOK_FIELDS])
     about = book.create_sheet("about")
     for key, value in _about(export):
-        about.append([key, value])
+        about.append([key, defused(value)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def to_sav(export: Export) -> bytes:
-    """SPSS with variable and value labels; partner, level and phase coded as numbers."""
+    """SPSS: the figure table with variable labels; the kind of group and of
+    measure coded as numbers with value labels."""
     import pyreadstat
 
-    frame = export.frame.copy()
+    frame = export.figures.copy()
     value_labels: dict[str, dict[float, str]] = {}
-    partners = sorted(p for p in frame["partner"].unique())
-    value_labels["partner"] = {float(i + 1): p for i, p in enumerate(partners)}
-    frame["partner"] = frame["partner"].map({p: float(i + 1) for i, p in enumerate(partners)})
-    levels = [lvl for lvl, _ in Level.choices]
-    value_labels["level"] = {
-        float(i + 1): str(label) for i, (_, label) in enumerate(Level.choices)
-    }
-    frame["level"] = frame["level"].map({lvl: float(i + 1) for i, lvl in enumerate(levels)})
-    phase_columns = [q.id for q in export.instrument.questions if q.kind == "phase"]
-    for column in phase_columns:
-        value_labels[column] = {float(i + 1): str(Phase(p).label) for i, p in enumerate(PHASES)}
-        frame[column] = frame[column].map({p: float(i + 1) for i, p in enumerate(PHASES)})
-    scale_labels = dict(
-        zip(
-            map(float, export.instrument.scale.points),
-            export.instrument.scale.labels["nl"],
-            strict=True,
-        )
-    )
-    for item in export.instrument.items:
-        frame[item.id] = pd.to_numeric(frame[item.id], errors="coerce")
-        value_labels[item.id] = scale_labels
+    for column in ("group", "measure"):
+        values = list(dict.fromkeys(frame[column]))
+        value_labels[column] = {float(i + 1): v for i, v in enumerate(values)}
+        frame[column] = frame[column].map({v: float(i + 1) for i, v in enumerate(values)})
+    value_labels["shown"] = {0.0: "hidden", 1.0: "shown"}
+    text = {"partner", "level", "id", "perspective"}
+    for column in frame.columns:
+        if column in text:
+            frame[column] = frame[column].fillna("").astype(str)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
     labels = {entry["variable"]: entry["label"][:250] for entry in export.codebook}
     handle, path = tempfile.mkstemp(suffix=".sav")
     os.close(handle)

@@ -13,8 +13,7 @@ class PublishedResult(models.Model):
     """The suppressed result of a round as the lens computed it at closing.
 
     ``result`` holds an ``analysis.Published`` as JSON text (``analysis.codec``);
-    ``answer_table`` the anonymised answers for researchers (read only by the
-    exports). ``k`` is the anonymity threshold the lens used, whatever the
+    the exports are made from it too. ``k`` is the anonymity threshold the lens used, whatever the
     alliance's threshold is later; ``schema`` the version of the stored form.
     """
 
@@ -25,7 +24,6 @@ class PublishedResult(models.Model):
     schema = models.PositiveSmallIntegerField(_("stored form"))
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     result = models.TextField(_("result"))
-    answer_table = models.TextField(_("anonymised answers"))
 
     class Meta:
         verbose_name = _("published result")

@@ -21,7 +21,7 @@ from django.utils import translation
 from alliancelens.alliances.models import Round
 from alliancelens.alliances.services import round_close
 from alliancelens.analysis import AnalysisResult, codec
-from alliancelens.analysis.publication import AnswerTable, Published, answer_table, publish
+from alliancelens.analysis.publication import Published, publish
 from alliancelens.analysis.scope import restrict
 from alliancelens.charts import Chart
 
@@ -70,16 +70,12 @@ class Publication:
         given = self.published.open_answers.get(question_id, {})
         return [{"partner": p, "answers": texts} for p, texts in given.items()]
 
-    def answer_table(self) -> AnswerTable:
-        # A deferred field: read from the database here, for exports only.
-        return codec.loads(AnswerTable, self.stored.answer_table)
 
-
-def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
+def _compute(rnd: Round) -> Published:
     series = series_of(rnd)
     k = rnd.alliance.anonymity_threshold
     frame, questions = answers_of(series), questions_of(series)
-    published = publish(
+    return publish(
         frame,
         rnd.instrument,
         number=rnd.number,
@@ -87,11 +83,6 @@ def _compute(rnd: Round) -> tuple[Published, AnswerTable]:
         questions=questions,
         context=round_context(rnd),
     )
-    own = frame[frame["round"] == rnd.number]
-    table = answer_table(
-        own, questions[questions["round"] == rnd.number], rnd.instrument, k=k, salt=str(rnd.pk)
-    )
-    return published, table
 
 
 def round_publish(*, rnd: Round) -> Publication:
@@ -110,7 +101,7 @@ def round_publish(*, rnd: Round) -> Publication:
     stored = _stored(rnd)
     if stored is not None:
         return Publication(rnd, stored)
-    published, table = _compute(rnd)
+    published = _compute(rnd)
     with transaction.atomic():
         # The round is locked while the result is stored, and read again:
         # a retention purge that ran meanwhile wins, and so does another
@@ -127,7 +118,6 @@ def round_publish(*, rnd: Round) -> Publication:
             k=published.result.k,
             schema=SCHEMA,
             result=codec.dumps(published),
-            answer_table=codec.dumps(table),
         )
     publication = Publication(rnd, stored)
     publication.__dict__["published"] = published
@@ -139,7 +129,7 @@ class NotPublished(Exception):
 
 
 def _stored(rnd: Round) -> PublishedResult | None:
-    return PublishedResult.objects.defer("answer_table").filter(round=rnd, schema=SCHEMA).first()
+    return PublishedResult.objects.filter(round=rnd, schema=SCHEMA).first()
 
 
 def publication_of(rnd: Round) -> Publication | None:

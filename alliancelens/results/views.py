@@ -124,7 +124,7 @@ EXPORTS = {
 
 @login_required
 def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
-    """Anonymised answers (or the codebook) of a closed round."""
+    """The published figures (or the codebook) of a closed round."""
     if fmt not in EXPORTS:
         raise Http404("unknown export format")
     rnd = round_for(request, slug, number)
@@ -141,7 +141,7 @@ def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
         "codebook": codebook_csv,
     }[fmt](export)
     content_type, extension = EXPORTS[fmt]
-    stem = "codebook" if fmt == "codebook" else "answers"
+    stem = "codebook" if fmt == "codebook" else "figures"
     name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{stem}.{extension}"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
