@@ -2,7 +2,8 @@
 
 The file holds everything of the alliance: settings, partners, participants,
 rounds, invitations (only the hashes of the links, so links keep working
-after a move), responses with their answers, who has access, and the
+after a move), responses with their answers, the published results of closed rounds
+(as stored at closing, with the k they used), who has access, and the
 history. Passwords are not in it: people restored onto a new instance set
 theirs with "Forgot your password?".
 
@@ -39,6 +40,7 @@ from alliancelens.alliances.models import (
     Round,
     ScanResponse,
 )
+from alliancelens.results.models import PublishedResult
 
 FORMAT = "alliancelens-alliance"
 VERSION = 1
@@ -77,8 +79,15 @@ TABLES = (
         {"response_id": "responses"},
     ),
     Table("events", AuditEvent, "alliance", {}),
+    # The published results as they were stored at closing, so a restore shows
+    # the same figures (never a new computation at today's answers and
+    # thresholds). Their charts are drawn again when first shown.
+    Table("publications", PublishedResult, "round__alliance", {"round_id": "rounds"}),
 )
-BULK = {"item_answers", "question_answers", "events"}  # nothing refers to these rows
+# Nothing refers to these rows.
+BULK = {"item_answers", "question_answers", "events", "publications"}
+# Tables a backup made before they were added may lack (read as empty).
+ADDED_LATER = {"publications"}
 
 
 @cache
@@ -172,6 +181,8 @@ def _parse(text: str) -> dict[str, Any]:
             f"(this instance reads version {VERSION})"
         )
     problems = []
+    for key in ADDED_LATER:
+        data.setdefault(key, [])
     for key in ["alliance", "memberships", *(t.key for t in TABLES)]:
         expected = dict if key == "alliance" else list
         if not isinstance(data.get(key), expected):

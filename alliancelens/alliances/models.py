@@ -127,7 +127,10 @@ class Alliance(models.Model):
         _("anonymity threshold (k)"),
         default=K_DEFAULT,
         validators=[MinValueValidator(K_MIN), MaxValueValidator(K_MAX)],
-        help_text=_("Results of groups with fewer respondents than this are never shown."),
+        help_text=_(
+            "Results of groups with fewer respondents than this are never shown. A round "
+            "keeps the threshold it was opened with; a change applies to later rounds."
+        ),
     )
     retention_months = models.PositiveSmallIntegerField(
         _("retention period (months)"),
@@ -309,6 +312,17 @@ class Round(models.Model):
     joined = models.PositiveSmallIntegerField(default=0, editable=False)
     # Set when the retention period has deleted the round's answers.
     purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The anonymity threshold of this round, pinned from the alliance's when
+    # the round opens: changing the alliance's k later applies to rounds
+    # opened afterwards, so no round is ever shown at two thresholds
+    # (figures at k and at k + 1 side by side can single a person out).
+    k = models.PositiveSmallIntegerField(
+        _("anonymity threshold (k) of this round"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(K_MIN), MaxValueValidator(K_MAX)],
+    )
 
     class Meta:
         ordering = ["alliance", "number"]
@@ -327,6 +341,12 @@ class Round(models.Model):
     @property
     def instrument(self) -> Instrument:
         return get_instrument(self.instrument_id, self.instrument_version)
+
+    @property
+    def threshold(self) -> int:
+        """The k of this round: pinned when it opened; for a draft, the
+        alliance's current one (what it would be pinned to)."""
+        return self.k if self.k is not None else self.alliance.anonymity_threshold
 
     def accepts_answers(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
@@ -571,6 +591,7 @@ class AuditEvent(models.Model):
         MEMBER_REMOVED = "member_removed", _("Access withdrawn")
         ROUND_OPENED = "round_opened", _("Round opened")
         ROUND_CLOSED = "round_closed", _("Round closed")
+        THRESHOLD_CHANGED = "threshold_changed", _("Anonymity threshold changed")
         PARTICIPANT_EXPORTED = "participant_exported", _("Personal data exported")
         PARTICIPANT_ERASED = "participant_erased", _("Participant erased")
         RETENTION_PURGED = "retention_purged", _("Answers deleted after the retention period")

@@ -54,6 +54,29 @@ def alliance_create(*, facilitator: User, **fields: object) -> Alliance:
 
 
 @transaction.atomic
+def alliance_update(*, alliance: Alliance, by: Actor = None) -> list[Round]:
+    """Save an alliance's settings, edited in place (a ModelForm's instance).
+
+    A changed anonymity threshold is recorded in the history and applies to
+    rounds opened from now on: rounds that are open or closed keep the k
+    they were opened with (Round.k). Returns the rounds that keep another k.
+    """
+    before = Alliance.objects.select_for_update().get(pk=alliance.pk)
+    alliance.full_clean()
+    alliance.save()
+    if before.anonymity_threshold == alliance.anonymity_threshold:
+        return []
+    record(
+        alliance,
+        AuditEvent.Action.THRESHOLD_CHANGED,
+        by,
+        before=before.anonymity_threshold,
+        after=alliance.anonymity_threshold,
+    )
+    return list(alliance.rounds.exclude(k=None).exclude(k=alliance.anonymity_threshold))
+
+
+@transaction.atomic
 def round_create(*, alliance: Alliance, title: str, **fields: object) -> Round:
     # Lock the alliance row so two facilitators never get the same number.
     Alliance.objects.select_for_update().get(pk=alliance.pk)
@@ -94,8 +117,10 @@ def round_open(*, rnd: Round, by: Actor = None) -> Round:
         rnd.instrument_id, rnd.instrument_version = instrument.id, instrument.version
         rnd.state = Round.State.OPEN
         rnd.opened_at = timezone.now()
-        rnd.save(update_fields=["instrument_id", "instrument_version", "state", "opened_at"])
-        record(rnd.alliance, AuditEvent.Action.ROUND_OPENED, by, round=rnd.number)
+        # So is the anonymity threshold (Round.k).
+        rnd.k = Alliance.objects.get(pk=rnd.alliance_id).anonymity_threshold
+        rnd.save(update_fields=["instrument_id", "instrument_version", "state", "opened_at", "k"])
+        record(rnd.alliance, AuditEvent.Action.ROUND_OPENED, by, round=rnd.number, k=rnd.k)
     invitations_sync(rnd=rnd)
     return rnd
 

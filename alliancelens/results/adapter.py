@@ -127,7 +127,7 @@ def round_analysis(rnd: Round) -> AnalysisResult:
     return analyze_rounds(
         answers_of(series),
         rnd.instrument,
-        k=rnd.alliance.anonymity_threshold,
+        k=rnd.threshold,
         questions=questions_of(series),
         context=round_context(rnd),
     ).rounds[rnd.number]

@@ -73,7 +73,7 @@ class Publication:
 
 def _compute(rnd: Round) -> Published:
     series = series_of(rnd)
-    k = rnd.alliance.anonymity_threshold
+    k = rnd.threshold
     frame, questions = answers_of(series), questions_of(series)
     return publish(
         frame,

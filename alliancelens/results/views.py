@@ -64,7 +64,7 @@ def _results_pending(request: HttpRequest, access: Access, rnd: Round, lang: str
             "alliance": rnd.alliance,
             "round": rnd,
             "n_respondents": n,
-            "k": rnd.alliance.anonymity_threshold,
+            "k": rnd.threshold,
             **scale_context(rnd.instrument, lang),
             "show_scores": False,
             "access": access,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ..forms import AllianceForm, ImportForm, ParticipantForm, PartnerForm
 from ..importers import participants_import
 from ..models import AccessGrant, Alliance, Participant, Partner
-from ..services import alliance_create, invitations_sync
+from ..services import alliance_create, alliance_update, invitations_sync
 from .common import (
     ANY_ROLE,
     access_for,
@@ -84,8 +84,17 @@ def alliance_edit(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = alliance_for(request, slug)
     form = AllianceForm(request.POST or None, instance=alliance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        keeping = alliance_update(alliance=form.instance, by=user_of(request))
         messages.success(request, _("Changes saved."))
+        if keeping:
+            messages.info(
+                request,
+                _(
+                    "The new anonymity threshold applies to rounds opened from now on. "
+                    "Rounds already opened keep theirs: %(rounds)s."
+                )
+                % {"rounds": ", ".join(f"{r.number} (k = {r.k})" for r in keeping)},
+            )
         return redirect(alliance)
     return render(request, "alliances/alliance_form.html", {"form": form, "alliance": alliance})
 

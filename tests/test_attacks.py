@@ -1,0 +1,171 @@
+"""The attacks of issue 10, tried as an insider would, each asserted to fail.
+
+Each class names what someone in a role can see and do (docs/privacy-model.md)
+and tries to recover what the anonymity threshold protects: one person's
+answers, or a figure of a group smaller than k.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+from alliancelens.alliances.models import AuditEvent, Round
+from alliancelens.alliances.services import round_close
+from alliancelens.results.models import PublishedResult
+from alliancelens.results.publish import round_publish
+
+from .base import AllianceTestCase
+
+
+class AttackTestCase(AllianceTestCase):
+    def edit_alliance(self, **changes: object) -> None:
+        a = self.alliance
+        a.refresh_from_db()
+        data = {
+            "name": a.name,
+            "ambition": a.ambition,
+            "current_phase": a.current_phase,
+            "stage": a.stage,
+            "anonymity_threshold": a.anonymity_threshold,
+            "retention_months": a.retention_months or "",
+            **changes,
+        }
+        response = self.client.post(f"/alliances/{a.slug}/edit/", data, follow=True)
+        assert response.redirect_chain, response.content[:2000]
+
+    def figures(self, number: int) -> pd.DataFrame:
+        response = self.client.get(f"/alliances/{self.alliance.slug}/rounds/{number}/export/csv/")
+        assert response.status_code == 200
+        return pd.read_csv(io.StringIO(response.content.decode("utf-8-sig")))
+
+    def trends(self, number: int) -> list[list[object]]:
+        response = self.client.get(f"/alliances/{self.alliance.slug}/rounds/{number}/export/xlsx/")
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        return [list(r) for r in book["trends"].iter_rows(values_only=True)]
+
+    def results_page(self, number: int) -> str:
+        """The results page, without the form tokens that change per request."""
+        response = self.client.get(f"/alliances/{self.alliance.slug}/rounds/{number}/results/")
+        assert response.status_code == 200
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    def close(self, rnd: Round) -> Round:
+        """Close and publish, as the close button does."""
+        return round_publish(rnd=round_close(rnd=rnd)).round
+
+
+class ChangingKTests(AttackTestCase):
+    """Class 2: figures shown at k = 3 and at k = 4 together can give one
+    person's scores. A round keeps the k it was opened with."""
+
+    def test_a_round_keeps_the_k_it_opened_with_and_the_change_is_logged(self):
+        self.login()
+        rnd = self.open_round()
+        assert rnd.k == 3
+        for person, value in zip(self.participants[:9], "123451234", strict=True):
+            self.answer(rnd, person, value)
+        self.edit_alliance(anonymity_threshold=4)  # while the round is open
+        rnd = self.close(rnd)
+        assert rnd.k == 3 and PublishedResult.objects.get(round=rnd).k == 3
+        before_page, before_file = self.results_page(1), self.figures(1)
+        assert "minder dan 3 mensen" in before_page
+        for k in (5, 3, 4):
+            self.edit_alliance(anonymity_threshold=k)
+            assert self.figures(1).equals(before_file)
+            assert self.results_page(1) == before_page
+        events = AuditEvent.objects.filter(
+            alliance=self.alliance, action=AuditEvent.Action.THRESHOLD_CHANGED
+        )
+        assert [(e.detail["before"], e.detail["after"]) for e in events.order_by("at", "pk")] == [
+            (3, 4),
+            (4, 5),
+            (5, 3),
+            (3, 4),
+        ]
+        history = self.client.get(f"/alliances/{self.alliance.slug}/history/").content.decode()
+        assert "Anonymity threshold changed" in history or "Anonimiteitsdrempel" in history
+        # The next round takes the alliance's threshold at its opening.
+        assert self.open_round("Ronde 2").k == 4
+
+    def test_the_page_says_which_rounds_keep_their_threshold(self):
+        self.login()
+        self.open_round()
+        response = self.client.post(
+            f"/alliances/{self.alliance.slug}/edit/",
+            {
+                "name": self.alliance.name,
+                "ambition": "",
+                "current_phase": "explore",
+                "stage": "designing",
+                "anonymity_threshold": 5,
+                "retention_months": "",
+            },
+            follow=True,
+        )
+        text = response.content.decode()
+        assert "1 (k = 3)" in text
+
+
+class ErasureAfterClosingTests(AttackTestCase):
+    """Class 4: erasing someone who answered both rounds must not move the
+    published trend (before and after would give that person's change)."""
+
+    def test_erasing_a_person_changes_no_published_figure(self):
+        self.login()
+        people = self.participants[:8]
+        first = self.open_round()
+        for person, value in zip(people, "12345432", strict=True):
+            self.answer(first, person, value)
+        self.close(first)
+        second = self.open_round("Ronde 2")
+        for person, value in zip(people, "54321234", strict=True):
+            self.answer(second, person, value)
+        self.close(second)
+        page, file, trends = self.results_page(2), self.figures(2), self.trends(2)
+        stored = PublishedResult.objects.get(round=second).result
+        assert any(row[8] == 8 for row in trends[1:]), trends  # paired_n: all eight
+        for person, mode in ((people[0], "delete"), (people[1], "anonymise")):
+            response = self.client.post(
+                f"/alliances/{self.alliance.slug}/participants/{person.pk}/erase/",
+                {"answers": mode, "confirm": "on"},
+                follow=True,  # shows (and so uses up) the message it leaves
+            )
+            assert response.status_code == 200
+            assert not type(person).objects.filter(pk=person.pk).exists(), mode
+            assert self.results_page(2) == page
+            assert self.figures(2).equals(file)
+            assert self.trends(2) == trends
+            assert PublishedResult.objects.get(round=second).result == stored
+
+
+class RestoreTests(AttackTestCase):
+    """A restored backup shows what was published, not a new computation at
+    the alliance's present threshold."""
+
+    def test_a_restore_brings_the_published_result_back_as_it_was(self):
+        from alliancelens.access.backup import export_json, import_alliance
+
+        self.login()
+        rnd = self.open_round()
+        for person, value in zip(self.participants[:7], "1234512", strict=True):
+            self.answer(rnd, person, value)
+        self.close(rnd)
+        stored = PublishedResult.objects.get(round=rnd)
+        self.edit_alliance(anonymity_threshold=6)
+        for user in (self.facilitator, self.lead, self.observer):
+            user.email = f"{user.username}@example.org"
+            user.save()
+        restored = import_alliance(export_json(self.alliance), slug="kopie").alliance
+        copy = Round.objects.get(alliance=restored, number=1)
+        assert copy.k == 3
+        again = PublishedResult.objects.get(round=copy)
+        assert (again.k, again.result, again.published_at) == (
+            stored.k,
+            stored.result,
+            stored.published_at,
+        )
