@@ -169,3 +169,123 @@ class RestoreTests(AttackTestCase):
             stored.result,
             stored.published_at,
         )
+
+
+class PrivacyPathTests(AttackTestCase):
+    """Class 3: named answers through the privacy paths. A facilitator who
+    issues a new link and opens it, or who puts their own address in and
+    asks for the person's data, learns nothing the person answered."""
+
+    def setUp(self) -> None:
+        from django.test import Client
+
+        from .base import full_answers
+
+        self.first = self.open_round()
+        self.person = self.participants[0]
+        self.token = self.token_for(self.first, self.person)
+        self.respondent = Client()
+        for p in ("ambition", "interests"):
+            page = self.respondent.post(f"/r/{self.token}/p/{p}/", full_answers(p, "2"))
+            assert page.status_code == 302
+        assert "checked" in self.respondent.get(f"/r/{self.token}/p/ambition/").content.decode()
+
+    def issue_new_link(self) -> str:
+        from alliancelens.alliances.models import Invitation
+
+        invitation = Invitation.objects.get(round=self.first, participant=self.person)
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/rounds/1/invitations/",
+            {"invitations": [invitation.pk], "output": "list"},
+        )
+        assert page.status_code == 200
+        (token,) = set(re.findall(r"/r/([A-Za-z0-9_-]{20,})/", page.content.decode()))
+        return token
+
+    def test_a_new_link_shows_nothing_given_through_the_old_one(self):
+        import json
+
+        self.login()
+        token = self.issue_new_link()
+        # The facilitator opens the new link: no answer on any page, in the
+        # review or in the data download.
+        resume = self.client.get(f"/r/{token}/")
+        assert resume.status_code == 302 and resume["Location"].endswith(f"/r/{token}/intro/")
+        for p in ("ambition", "interests"):
+            page = self.client.get(f"/r/{token}/p/{p}/").content.decode()
+            assert "checked" not in page, p
+        review = self.client.get(f"/r/{token}/review/").content.decode()
+        assert "checked" not in review
+        data = json.loads(self.client.get(f"/r/{token}/my-data.json").content)
+        assert data["response"] is None
+        assert "amb_" not in json.dumps(data)
+        # The old link is gone, even for its holder.
+        assert self.respondent.get(f"/r/{self.token}/p/ambition/").status_code == 404
+        # The person answers again through the new link: the old answers go.
+        from alliancelens.alliances.models import ItemAnswer, ScanResponse
+
+        from .base import full_answers
+
+        self.respondent.post(f"/r/{token}/p/process/", full_answers("process", "5"))
+        (response,) = ScanResponse.objects.filter(round=self.first)
+        values = set(ItemAnswer.objects.filter(response=response).values_list("item_id", "value"))
+        assert {v for _, v in values} == {5}
+        assert all(item.startswith("pro_") for item, _ in values)
+
+    def test_a_submitted_response_counts_until_the_person_answers_through_the_new_link(self):
+        from alliancelens.alliances.models import ScanResponse
+
+        assert self.respondent.post(f"/r/{self.token}/review/").status_code == 302
+        self.login()
+        self.issue_new_link()
+        (response,) = ScanResponse.objects.filter(round=self.first)
+        assert response.is_submitted  # nobody lost their say by a new link alone
+
+    def test_data_sent_after_an_address_change_goes_to_the_address_before_it(self):
+        import json
+
+        from django.core import mail
+
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/participants/{self.person.pk}"
+        form = {
+            "name": self.person.name,
+            "email": "fiona@example.org",  # the facilitator's own address
+            "partner": self.person.partner_id,
+            "level": self.person.level,
+            "language": self.person.language,
+        }
+        assert self.client.post(f"{base}/", form).status_code == 302
+        # Changed again: the address before both changes still counts.
+        assert self.client.post(f"{base}/", {**form, "email": "f2@example.org"}).status_code == 302
+        page = self.client.post(f"{base}/send-data/", follow=True).content.decode()
+        (message,) = mail.outbox
+        assert message.to == ["gemeente1@example.org"]
+        assert "gemeente1@example.org" in page
+        ((_, content, _),) = message.attachments
+        assert json.loads(content)["participant"]["name"] == self.person.name
+        events = AuditEvent.objects.filter(alliance=self.alliance)
+        changed = events.filter(action=AuditEvent.Action.EMAIL_CHANGED)
+        assert changed.count() == 2 and "fiona@example.org" not in str(changed[0].detail)
+        sent = events.get(action=AuditEvent.Action.PARTICIPANT_EXPORTED)
+        assert "before the change" in sent.detail["to"]
+
+    def test_no_data_goes_to_an_address_set_only_recently(self):
+        from django.core import mail
+
+        from alliancelens.alliances.models import Participant
+
+        Participant.objects.filter(pk=self.person.pk).update(email="")
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/participants/{self.person.pk}"
+        form = {
+            "name": self.person.name,
+            "email": "fiona@example.org",
+            "partner": self.person.partner_id,
+            "level": self.person.level,
+            "language": self.person.language,
+        }
+        assert self.client.post(f"{base}/", form).status_code == 302
+        page = self.client.post(f"{base}/send-data/", follow=True).content.decode()
+        assert mail.outbox == []
+        assert "30" in page

@@ -86,15 +86,28 @@ class ParticipantRightsTests(AllianceTestCase):
         self.assertContains(page, "No e-mail address is known for this person")
         assert len(mail.outbox) == 1
 
-    def test_the_person_downloads_their_data_with_their_own_link_even_after_closing(self):
-        (link,) = invitations_issue(invitations=Invitation.objects.filter(participant=self.person))
-        assert self.round.state == Round.State.CLOSED
+    def test_the_link_download_holds_what_was_given_through_that_link_even_after_closing(self):
+        rnd = round_open(rnd=round_create(alliance=self.alliance, title="Twee"))
+        invitation = rnd.invitations.get(participant=self.person)
+        (link,) = invitations_issue(invitations=[invitation])
+        answer_everything(Client(), link.token, "2")
+        round_close(rnd=rnd)
         download = Client().get(f"/r/{link.token}/my-data.json")
         assert download.status_code == 200
         assert download["Cache-Control"] == "no-store"
         assert download["Referrer-Policy"] == "no-referrer"
-        self.assert_is_their_data(json.loads(download.content))
+        data = json.loads(download.content)
+        assert data["round"] == 2 and data["response"]["submitted_at"]
+        assert set(data["response"]["scale_answers"].values()) == {2}
+        # Nothing of round 1, no e-mail address.
+        text = download.content.decode()
+        assert "mijn eigen woorden" not in text and "zorg1@example.org" not in text
         assert AuditEvent.objects.get(action="participant_exported").actor == ""
+        # A newer link of the same invitation shows nothing given through the old one.
+        (newer,) = invitations_issue(invitations=[Invitation.objects.get(pk=invitation.pk)])
+        assert Client().get(f"/r/{link.token}/my-data.json").status_code == 404
+        data = json.loads(Client().get(f"/r/{newer.token}/my-data.json").content)
+        assert data["round"] == 2 and data["response"] is None
 
     def test_erasing_in_a_closed_round_keeps_the_answers_anonymously(self):
         """Deleting them would change results already seen, and the difference

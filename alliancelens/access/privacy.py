@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from alliancelens.alliances.history import Actor, record
 from alliancelens.alliances.models import (
+    ADDRESS_SETTLING,
     Alliance,
     AuditEvent,
     Invitation,
@@ -36,36 +37,40 @@ from alliancelens.results.models import PublishedResult
 ERASE_MODES = ("delete", "anonymise")
 
 
-def participant_data(participant: Participant) -> dict[str, Any]:
-    """Everything stored about one participant, in plain terms (a GDPR access request)."""
-    rounds = []
-    invitations = participant.invitations.select_related("round").order_by("round__number")
-    for inv in invitations:
-        response = ScanResponse.objects.filter(invitation=inv).first()
-        entry: dict[str, Any] = {
-            "round": inv.round.number,
-            "round_title": inv.round.title,
-            "link_issued_at": _iso(inv.issued_at),
-            "times_link_issued": inv.times_issued,
-            "link_emailed_at": _iso(inv.emailed_at),
-            "response": None,
+def _round_entry(inv: Invitation, response: ScanResponse | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "round": inv.round.number,
+        "round_title": inv.round.title,
+        "link_issued_at": _iso(inv.issued_at),
+        "times_link_issued": inv.times_issued,
+        "link_emailed_at": _iso(inv.emailed_at),
+        "response": None,
+    }
+    if response is not None:
+        entry["response"] = {
+            "partner": response.partner.name,
+            "level": response.level,
+            "started_at": _iso(response.started_at),
+            "submitted_at": _iso(response.submitted_at),
+            "times_submitted": response.times_submitted,
+            "scale_answers": {
+                a.item_id: a.value for a in response.item_answers.order_by("item_id")
+            },
+            "other_answers": {
+                a.question_id: a.value for a in response.question_answers.order_by("question_id")
+            },
         }
-        if response is not None:
-            entry["response"] = {
-                "partner": response.partner.name,
-                "level": response.level,
-                "started_at": _iso(response.started_at),
-                "submitted_at": _iso(response.submitted_at),
-                "times_submitted": response.times_submitted,
-                "scale_answers": {
-                    a.item_id: a.value for a in response.item_answers.order_by("item_id")
-                },
-                "other_answers": {
-                    a.question_id: a.value
-                    for a in response.question_answers.order_by("question_id")
-                },
-            }
-        rounds.append(entry)
+    return entry
+
+
+def participant_data(participant: Participant) -> dict[str, Any]:
+    """Everything stored about one participant, in plain terms (a GDPR access
+    request). Sent only to the person's own address (participant_data_send)."""
+    invitations = participant.invitations.select_related("round").order_by("round__number")
+    rounds = [
+        _round_entry(inv, ScanResponse.objects.filter(invitation=inv).first())
+        for inv in invitations
+    ]
     return {
         "about": "All data AllianceLens stores about this participant. "
         "No IP addresses or browser details are stored for respondents.",
@@ -87,20 +92,84 @@ def participant_data_json(participant: Participant) -> str:
     return json.dumps(participant_data(participant), ensure_ascii=False, indent=2)
 
 
-def participant_data_send(*, participant: Participant, by: Actor) -> None:
-    """E-mail everything stored about a participant to their own address.
+def link_data(invitation: Invitation) -> dict[str, Any]:
+    """What was given through one link: its round and the answers given
+    through this very link, nothing else.
+
+    Whoever holds a link sees this, and a link can be issued anew by the
+    facilitator, who then holds it too. So the file holds no answers given
+    through an earlier link of the same invitation, nothing of other rounds,
+    and no e-mail address; everything stored about a person goes to their
+    own address (participant_data_send).
+    """
+    response = ScanResponse.objects.filter(
+        invitation=invitation, link_generation=invitation.times_issued
+    ).first()
+    return {
+        "about": "What was given through this link: the round and the answers given "
+        "through it. Everything else stored about you (earlier rounds, your e-mail "
+        "address) is sent to your own e-mail address on request: ask the facilitator "
+        "of your alliance. No IP addresses or browser details are stored for respondents.",
+        "alliance": invitation.round.alliance.name,
+        **_round_entry(invitation, response),
+        "exported_at": _iso(timezone.now()),
+    }
+
+
+def link_data_json(invitation: Invitation) -> str:
+    return json.dumps(link_data(invitation), ensure_ascii=False, indent=2)
+
+
+def data_address(participant: Participant, now: datetime | None = None) -> tuple[str, str]:
+    """(address, why) a participant's data may be sent to now.
+
+    Someone who may edit participants could put their own address in and
+    ask for the data. So while an address is new (less than ADDRESS_SETTLING
+    on file) the data goes to the one before it; if there was none, nowhere
+    (ValidationError), and the person can still download what they gave
+    through their own link.
+    """
+    now = now or timezone.now()
+    changed = participant.email_changed_at
+    if changed is None or now - changed >= ADDRESS_SETTLING:
+        if not participant.email:
+            raise ValidationError(
+                _(
+                    "No e-mail address is known for this person. They can download what "
+                    "they gave through their link on the pages of their invitation."
+                ),
+                code="no_email",
+            )
+        return participant.email, "the participant's e-mail address"
+    if participant.previous_email:
+        return (
+            participant.previous_email,
+            f"the participant's e-mail address before the change of {changed.date()}",
+        )
+    raise ValidationError(
+        _(
+            "This person's e-mail address was set on %(date)s. To protect them, their data "
+            "is sent only to an address that has been on file for %(days)d days (from "
+            "%(until)s). Until then they can download what they gave through their link."
+        )
+        % {
+            "date": changed.date().isoformat(),
+            "days": ADDRESS_SETTLING.days,
+            "until": (changed + ADDRESS_SETTLING).date().isoformat(),
+        },
+        code="address_too_new",
+    )
+
+
+def participant_data_send(*, participant: Participant, by: Actor) -> str:
+    """E-mail everything stored about a participant to their own address;
+    returns the address it went to.
 
     The facilitator starts this but never sees the file: it holds the
-    person's answers next to their name, which nobody in the alliance may see.
+    person's answers next to their name, which nobody in the alliance may
+    see. An address changed recently does not count yet (data_address).
     """
-    if not participant.email:
-        raise ValidationError(
-            _(
-                "No e-mail address is known for this person. They can download their data "
-                "themselves with the link on the pages of their invitation."
-            ),
-            code="no_email",
-        )
+    address, why = data_address(participant)
     with translation.override(participant.language):
         message = EmailMessage(
             _("What AllianceLens stores about you"),
@@ -108,13 +177,14 @@ def participant_data_send(*, participant: Participant, by: Actor) -> None:
                 "access/participant_data_email.txt",
                 {"participant": participant, "alliance": participant.partner.alliance},
             ),
-            to=[participant.email],
+            to=[address],
         )
     message.attach(
         "alliancelens-my-data.json", participant_data_json(participant), "application/json"
     )
     message.send()
-    participant_data_given(participant, by, to="the participant's e-mail address")
+    participant_data_given(participant, by, to=why)
+    return address
 
 
 def participant_data_given(participant: Participant, by: Actor, *, to: str) -> None:

@@ -17,8 +17,8 @@ from alliancelens.alliances.views.common import alliance_for, attempt, user_of
 
 from .forms import EraseForm, MemberForm
 from .privacy import (
+    link_data_json,
     participant_data_given,
-    participant_data_json,
     participant_data_send,
     participant_erase,
 )
@@ -152,29 +152,34 @@ def participant_data_view(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     """Send everything stored about one participant to that person's own address."""
     alliance = alliance_for(request, slug)
     participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
-    attempt(
-        request,
-        lambda: participant_data_send(participant=participant, by=user_of(request)),
-        _("Everything stored about %(name)s has been e-mailed to %(email)s.")
-        % {"name": participant.name, "email": participant.email},
-    )
+    try:
+        address = participant_data_send(participant=participant, by=user_of(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Everything stored about %(name)s has been e-mailed to %(email)s.")
+            % {"name": participant.name, "email": address},
+        )
     return redirect("alliances:participant_edit", alliance.slug, participant.pk)
 
 
 @require_GET
 def my_data(request: HttpRequest, token: str) -> HttpResponse:
-    """Everything stored about the person behind this link, for them alone.
+    """What was given through this link (privacy.link_data), for its holder.
 
     Works in every state of the round: the right to see one's data does not
-    end when a round closes. The facilitator never gets this file with the
-    answers in it; they can only send it to the person's own address.
+    end when a round closes. Only this link's own answers: a facilitator who
+    issues a new link and opens it sees nothing given through the old one.
     """
     invitation = Invitation.objects.for_token(token)
     if invitation is None:
         raise Http404("unknown invitation")
-    participant = invitation.participant
-    participant_data_given(participant, None, to="the participant, through their link")
-    response = HttpResponse(participant_data_json(participant), content_type="application/json")
+    participant_data_given(
+        invitation.participant, None, to="the holder of the link, what was given through it"
+    )
+    response = HttpResponse(link_data_json(invitation), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="alliancelens-my-data.json"'
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -255,6 +255,11 @@ class Partner(models.Model):
         return self.name
 
 
+# A person's data goes only to an address that has been on file this long;
+# within it, to the settled address before the change (access.privacy).
+ADDRESS_SETTLING = timedelta(days=30)
+
+
 class Participant(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="participants")
     name = models.CharField(_("name"), max_length=200)
@@ -264,6 +269,12 @@ class Participant(models.Model):
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.NL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The address before the last change, and when it changed: a person's
+    # data is never sent to an address set only recently (someone who can
+    # edit participants could put their own address in and ask for it).
+    previous_email = models.EmailField(blank=True, editable=False)
+    email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    _loaded_email: str | None = None  # as read from the database (from_db)
 
     class Meta:
         ordering = ["partner__name", "name"]
@@ -272,6 +283,28 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.partner})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Note a changed e-mail address (the one it had and when it changed)."""
+        loaded = getattr(self, "_loaded_email", None)
+        if self.pk is not None and loaded is not None and loaded != self.email:
+            now = timezone.now()
+            # The address before counts only if it had settled: changing an
+            # address twice does not make the first new one the "old" one.
+            if self.email_changed_at is None or now - self.email_changed_at >= ADDRESS_SETTLING:
+                self.previous_email = loaded
+            self.email_changed_at = now
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "previous_email", "email_changed_at"}
+        super().save(*args, **kwargs)
+        self._loaded_email = self.email
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Participant:
+        participant = super().from_db(db, field_names, values)
+        participant._loaded_email = participant.__dict__.get("email")
+        return participant
 
 
 class Round(models.Model):
@@ -518,6 +551,10 @@ class ScanResponse(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     times_submitted = models.PositiveSmallIntegerField(default=0)
+    # The link the answers were given through (its Invitation.times_issued).
+    # Pages and the data download of a newer link never show them; the first
+    # save through a newer link starts the response afresh.
+    link_generation = models.PositiveSmallIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["round", "started_at"]
@@ -593,6 +630,7 @@ class AuditEvent(models.Model):
         ROUND_CLOSED = "round_closed", _("Round closed")
         THRESHOLD_CHANGED = "threshold_changed", _("Anonymity threshold changed")
         PARTICIPANT_EXPORTED = "participant_exported", _("Personal data exported")
+        EMAIL_CHANGED = "email_changed", _("Participant's e-mail address changed")
         PARTICIPANT_ERASED = "participant_erased", _("Participant erased")
         RETENTION_PURGED = "retention_purged", _("Answers deleted after the retention period")
         ALLIANCE_IMPORTED = "alliance_imported", _("Alliance restored from a backup")

@@ -77,6 +77,22 @@ def alliance_update(*, alliance: Alliance, by: Actor = None) -> list[Round]:
 
 
 @transaction.atomic
+def participant_update(*, participant: Participant, by: Actor = None) -> None:
+    """Save a participant edited in place; a changed e-mail address is
+    recorded in the history (without either address), and the model keeps
+    the one before it (see privacy.data_address)."""
+    changed = participant.email != Participant.objects.get(pk=participant.pk).email
+    participant.save()
+    if changed:
+        record(
+            participant.partner.alliance,
+            AuditEvent.Action.EMAIL_CHANGED,
+            by,
+            participant=participant.pk,
+        )
+
+
+@transaction.atomic
 def round_create(*, alliance: Alliance, title: str, **fields: object) -> Round:
     # Lock the alliance row so two facilitators never get the same number.
     Alliance.objects.select_for_update().get(pk=alliance.pk)

@@ -29,35 +29,28 @@ class RoundClosedError(Exception):
     """The round does not (or no longer) accept answers."""
 
 
+class LinkGoneError(Exception):
+    """The link was replaced by a newer one while the request was under way."""
+
+
 # One statement locks the invitation, reads its round's state afresh and finds
 # its response. PostgreSQL: the invitation is locked for update (one writer
 # per person at a time), its round for share. Saves of different people
 # never wait for each other, but closing a round (which locks the round for
 # update) waits for the saves under way, and a save that waited sees the
-# round as it is after the close. SQLite's writers queue one at a time
-# (IMMEDIATE transactions), so the same statement needs no lock clause.
-# The tables are named from the models (constants, no input), so a renamed
-# model cannot leave a stale name here.
+# round as it is after the close; so does issuing a new link (which updates
+# the invitation). SQLite's writers queue one at a time (IMMEDIATE
+# transactions), so the same statement needs no lock clause. The tables are
+# named from the models (constants, no input), so a renamed model cannot
+# leave a stale name here.
 _INVITATION, _ROUND, _RESPONSE = (m._meta.db_table for m in (Invitation, Round, ScanResponse))
 _LOCK_SQL = (
-    f"SELECT r.state, r.closes_at, s.id FROM {_INVITATION} i "  # noqa: S608
-    f"JOIN {_ROUND} r ON r.id = i.round_id "
+    f"SELECT r.state, r.closes_at, i.times_issued, s.id, s.link_generation "  # noqa: S608
+    f"FROM {_INVITATION} i JOIN {_ROUND} r ON r.id = i.round_id "
     f"LEFT JOIN {_RESPONSE} s ON s.invitation_id = i.id "
     "WHERE i.id = %s"
 )
 _LOCK_CLAUSE = {"postgresql": " FOR UPDATE OF i FOR SHARE OF r"}
-# PostgreSQL: the same locks, and the response's step and time set in the same
-# statement (a data-modifying WITH), one round trip fewer per save. Should the
-# round turn out closed, the caller raises and the transaction takes it back.
-_LOCK_AND_TOUCH_SQL = (
-    "WITH locked AS ("  # noqa: S608
-    f"SELECT r.state, r.closes_at, i.id AS invitation_id FROM {_INVITATION} i "
-    f"JOIN {_ROUND} r ON r.id = i.round_id WHERE i.id = %s FOR UPDATE OF i FOR SHARE OF r), "
-    f"touched AS (UPDATE {_RESPONSE} s SET last_step = %s, updated_at = %s FROM locked "
-    "WHERE s.invitation_id = locked.invitation_id RETURNING s.id) "
-    "SELECT locked.state, locked.closes_at, touched.id FROM locked LEFT JOIN touched ON TRUE"
-)
-
 _TOUCH_SQL = f"UPDATE {_RESPONSE} SET last_step = %s, updated_at = %s WHERE id = %s"  # noqa: S608
 # The round's closing time in the lock's row, read as the ORM reads that column.
 _CLOSES_AT = cast(Field, Round._meta.get_field("closes_at")).get_col("r")
@@ -65,31 +58,33 @@ _CLOSES_AT = cast(Field, Round._meta.get_field("closes_at")).get_col("r")
 
 def _locked_response(invitation: Invitation, step: str | None = None) -> int:
     """Lock the invitation (and, on PostgreSQL, its round for share), check
-    that the round still accepts answers, and return the id of the
-    invitation's one response, created if need be; within the caller's
-    transaction. With ``step``, the response's last step and time are set
-    too (on PostgreSQL in the locking statement itself).
+    that the round still accepts answers and that the request's link is
+    still the invitation's link, and return the id of the invitation's one
+    response, created if need be; within the caller's transaction. With
+    ``step``, the response's last step and time are set too.
+
+    A response whose answers came through an earlier link of this invitation
+    starts afresh: its answers go and it is no longer submitted, so nothing
+    given through the earlier link can be seen or kept through this one.
 
     The invitation object loaded for the request is reused: its participant
     is already there. Later changes to the response are single UPDATE
     statements with expressions, so they cannot lose a concurrent update.
     """
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    touch_here = step is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if touch_here:
-            cursor.execute(_LOCK_AND_TOUCH_SQL, [invitation.pk, step, stamp])
-        else:
-            cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
+        cursor.execute(_LOCK_SQL + _LOCK_CLAUSE.get(connection.vendor, ""), [invitation.pk])
         row = cursor.fetchone()
     if row is None:
         raise Invitation.DoesNotExist
     rnd = invitation.round
-    state, closes_at, response_id = row
+    state, closes_at, generation, response_id, response_generation = row
+    if generation != invitation.times_issued:
+        raise LinkGoneError
     rnd.state = state
     rnd.closes_at = read_column(connection, _CLOSES_AT, closes_at)
     if not rnd.accepts_answers():
         raise RoundClosedError
+    now = timezone.now()
     if response_id is None:
         try:
             with transaction.atomic():
@@ -99,15 +94,22 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
                     partner_id=invitation.participant.partner_id,
                     level=invitation.participant.level,
                     last_step=step or "",
+                    link_generation=generation,
                 ).pk
         except IntegrityError:
             # Another request created it between our read and insert.
-            response_id = ScanResponse.objects.values_list("pk", flat=True).get(
-                invitation=invitation
-            )
-            touch_here = False
-    if step is not None and not touch_here:
+            response_id, response_generation = ScanResponse.objects.values_list(
+                "pk", "link_generation"
+            ).get(invitation=invitation)
+    if response_generation != generation:
+        ItemAnswer.objects.filter(response_id=response_id).delete()
+        QuestionAnswer.objects.filter(response_id=response_id).delete()
+        ScanResponse.objects.filter(pk=response_id).update(
+            link_generation=generation, submitted_at=None, started_at=now
+        )
+    if step is not None:
         with connection.cursor() as cursor:
+            stamp = connection.ops.adapt_datetimefield_value(now)
             cursor.execute(_TOUCH_SQL, [step, stamp, response_id])
     return int(response_id)
 
@@ -216,14 +218,17 @@ def _save_sql() -> str:
         "AND (r.closes_at IS NULL OR r.closes_at > %(now)s)"
     )
     return (
-        f"WITH locked AS (SELECT i.id, ({accepts}) AS accepts FROM {_INVITATION} i "  # noqa: S608
-        f"JOIN {_ROUND} r ON r.id = i.round_id WHERE i.id = %(invitation)s "
-        "FOR UPDATE OF i FOR SHARE OF r), "
+        f"WITH locked AS (SELECT i.id, i.times_issued, ({accepts}) AS accepts "  # noqa: S608
+        f"FROM {_INVITATION} i JOIN {_ROUND} r ON r.id = i.round_id "
+        "WHERE i.id = %(invitation)s FOR UPDATE OF i FOR SHARE OF r), "
         f"touched AS (UPDATE {_RESPONSE} s SET last_step = %(step)s, updated_at = %(now)s "
-        "FROM locked WHERE locked.accepts AND s.invitation_id = locked.id RETURNING s.id), "
+        "FROM locked WHERE locked.accepts AND s.invitation_id = locked.id "
+        "AND locked.times_issued = %(generation)s AND s.link_generation = %(generation)s "
+        "RETURNING s.id), "
         f"items AS ({_upsert_sql(ItemAnswer, 'item_id', 'smallint[]')}), "
         f"questions AS ({_upsert_sql(QuestionAnswer, 'question_id', 'text[]')}) "
-        "SELECT locked.accepts, touched.id FROM locked LEFT JOIN touched ON TRUE"
+        "SELECT locked.accepts, locked.times_issued, touched.id FROM locked "
+        "LEFT JOIN touched ON TRUE"
     )
 
 
@@ -235,13 +240,15 @@ def _save_in_one_statement(
 ) -> bool:
     """Save a page's answers on PostgreSQL in one statement (autocommit, or
     within the caller's transaction); False, having written nothing, when
-    the invitation has no response yet. Raises RoundClosedError, having
+    the invitation has no response yet, or one given through an earlier link
+    (the transaction then starts it afresh). Raises RoundClosedError, having
     written nothing, when the round no longer accepts answers."""
     params: dict[str, Any] = {
         "invitation": invitation.pk,
         "open": Round.State.OPEN.value,
         "now": timezone.now(),
         "step": step,
+        "generation": invitation.times_issued,
         "itemanswer_keys": list(items),
         "itemanswer_values": list(items.values()),
         "questionanswer_keys": list(given),
@@ -252,7 +259,9 @@ def _save_in_one_statement(
         row = cursor.fetchone()
     if row is None:
         raise Invitation.DoesNotExist
-    accepts, response_id = row
+    accepts, generation, response_id = row
+    if generation != invitation.times_issued:
+        raise LinkGoneError
     if not accepts:
         raise RoundClosedError
     return response_id is not None

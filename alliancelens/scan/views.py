@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from alliancelens.alliances.models import Invitation, Phase, Round, ScanResponse
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
 from .forms import DONT_KNOW, PerspectiveForm, initial_from
-from .services import RoundClosedError, response_save, response_submit
+from .services import LinkGoneError, RoundClosedError, response_save, response_submit
 
 STEPS = ("intro", *PERSPECTIVES, "review")
 
@@ -82,7 +83,11 @@ def token_view(view: View) -> View:
         if not rnd.accepts_answers():
             response = _unavailable(request, invitation, token)
         else:
-            response = view(request, invitation, token, *args, **kwargs)
+            try:
+                response = view(request, invitation, token, *args, **kwargs)
+            except LinkGoneError:
+                # A new link was issued while this request was under way.
+                raise Http404("unknown invitation") from None
         # The token is in the URL: never leak it to other sites or caches.
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
@@ -95,9 +100,7 @@ def token_view(view: View) -> View:
 def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     rnd = invitation.round
     closed = rnd.is_past_closing()
-    submitted = ScanResponse.objects.filter(
-        invitation=invitation, submitted_at__isnull=False
-    ).exists()
+    submitted = _through_this_link(invitation).filter(submitted_at__isnull=False).exists()
     return render(
         request,
         "scan/unavailable.html",
@@ -112,11 +115,19 @@ def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> Ht
     )
 
 
+def _through_this_link(invitation: Invitation) -> QuerySet[ScanResponse]:
+    """The invitation's response if its answers came through the request's
+    link: answers given through an earlier link of the same invitation are
+    never shown through a newer one (whoever holds it, perhaps the person
+    who issued it)."""
+    return ScanResponse.objects.filter(
+        invitation=invitation, link_generation=invitation.times_issued
+    )
+
+
 def _response(invitation: Invitation) -> ScanResponse | None:
     return (
-        ScanResponse.objects.filter(invitation=invitation)
-        .prefetch_related("item_answers", "question_answers")
-        .first()
+        _through_this_link(invitation).prefetch_related("item_answers", "question_answers").first()
     )
 
 
@@ -167,7 +178,7 @@ def _step_url(token: str, step: str) -> str:
 @token_view
 def resume(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """The link itself: go back to where the respondent left off."""
-    response = ScanResponse.objects.filter(invitation=invitation).first()
+    response = _through_this_link(invitation).first()
     if response is None or not response.last_step:
         return redirect(_step_url(token, "intro"))
     if response.last_step == "done" or response.last_step not in STEPS:
@@ -339,7 +350,7 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
 
 @token_view
 def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    stored = ScanResponse.objects.filter(invitation=invitation, submitted_at__isnull=False).first()
+    stored = _through_this_link(invitation).filter(submitted_at__isnull=False).first()
     if stored is None:
         return redirect(_step_url(token, "review"))
     return render(

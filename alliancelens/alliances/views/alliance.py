@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ..forms import AllianceForm, ImportForm, ParticipantForm, PartnerForm
 from ..importers import participants_import
 from ..models import AccessGrant, Alliance, Participant, Partner
-from ..services import alliance_create, alliance_update, invitations_sync
+from ..services import alliance_create, alliance_update, invitations_sync, participant_update
 from .common import (
     ANY_ROLE,
     access_for,
@@ -183,7 +183,7 @@ def participant_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant, partner__alliance=alliance, pk=pk)
     form = ParticipantForm(request.POST or None, instance=participant, alliance=alliance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        participant_update(participant=form.instance, by=user_of(request))
         messages.success(request, _("Changes saved."))
         return redirect("alliances:participants", alliance.slug)
     return render(
