@@ -289,3 +289,55 @@ class PrivacyPathTests(AttackTestCase):
         page = self.client.post(f"{base}/send-data/", follow=True).content.decode()
         assert mail.outbox == []
         assert "30" in page
+
+
+class WorkshopJoinTests(AttackTestCase):
+    """Class 5: someone in the room joins several times as a small partner,
+    lifts it over k and takes their own answers off its figures."""
+
+    def test_joining_again_and_again_cannot_lift_a_small_partner(self):
+        from django.test import Client
+
+        from alliancelens.alliances.models import Level, Participant, Partner
+        from alliancelens.alliances.services import invitations_sync
+        from alliancelens.workshop.services import join_link_set
+
+        from .base import answer_everything
+
+        small = Partner.objects.create(alliance=self.alliance, name="Klein")
+        victim, _ = (
+            Participant.objects.create(partner=small, name=f"Klein {i}", level=Level.BOARD)
+            for i in range(2)
+        )
+        rnd = self.open_round()
+        invitations_sync(rnd=rnd)
+        self.answer(rnd, victim, "1")
+        for person in self.participants[:8]:
+            self.answer(rnd, person, "4")
+        rnd = join_link_set(rnd=rnd, is_open=True)
+        join = f"/j/{rnd.join_code}/"
+        attacker = Client()
+        first = attacker.post(join, {"partner": small.pk, "level": "board"})
+        assert first.status_code == 302
+        answer_everything(attacker, first["Location"].split("/")[2], "5")
+        # The same browser again: back to its own link, no second join.
+        for _ in range(3):
+            again = attacker.post(join, {"partner": small.pk, "level": "board"})
+            assert again["Location"] == first["Location"]
+        # Another browser: Klein invited two, one answered, one joined.
+        other = Client().post(join, {"partner": small.pk, "level": "board"})
+        assert other.status_code == 400
+        assert "Klein" in other.content.decode()
+        assert Participant.objects.filter(partner=small).count() == 3
+        self.login()
+        self.close(rnd)
+        frame = self.figures(1)
+        rows = frame[(frame["measure"] == "statement")]
+        klein = rows[(rows["group"] == "partner") & (rows["partner"] == "Klein")]
+        assert (klein["shown"] == 0).all() and klein["mean"].isna().all()
+        whole = rows[rows["group"] == "alliance"].set_index("id")["n"]
+        shown = rows[(rows["group"] == "partner") & (rows["shown"] == 1)]
+        rest = whole - shown.groupby("id")["n"].sum().reindex(whole.index, fill_value=0)
+        # Taking the attacker's own answer off what is left leaves at least
+        # two people: no one person's answers.
+        assert (rest - 1 >= 2).all(), rest.describe()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.test import Client
+
 from alliancelens.alliances.models import Invitation, Participant, Round
 
 from .base import AllianceTestCase
@@ -67,7 +69,10 @@ class WorkshopTests(AllianceTestCase):
         self.assertContains(page, f"/j/{self.round.join_code}/")
         self.client.logout()
         join = f"/j/{self.round.join_code}/"
-        assert self.client.get(join).status_code == 200
+        form = self.client.get(join)
+        assert form.status_code == 200
+        # Nothing chosen in advance: no partner, no level.
+        assert 'type="radio"' in form.content.decode() and "checked" not in form.content.decode()
         zorg = self.partners["Zorg"]
         before = Participant.objects.count()
         response = self.client.post(join, {"partner": zorg.pk, "level": "management"})
@@ -78,12 +83,17 @@ class WorkshopTests(AllianceTestCase):
         assert Invitation.objects.filter(
             round=self.round, participant__partner=zorg, participant__level="management"
         ).exists()
+        # This browser joined: the join link takes it back to its own link.
+        again = self.client.post(join, {"partner": zorg.pk, "level": "board"})
+        assert again.status_code == 302 and again["Location"] == response["Location"]
+        assert self.client.get(join)["Location"] == response["Location"]
+        assert Participant.objects.count() == before + 1
         # A partner of another alliance is refused as a form error.
-        bad = self.client.post(join, {"partner": 999999, "level": "board"})
+        bad = Client().post(join, {"partner": 999999, "level": "board"})
         assert bad.status_code == 400
         # The cap.
         Round.objects.filter(pk=self.round.pk).update(join_cap=1)
-        assert self.client.post(join, {"partner": zorg.pk, "level": "board"}).status_code == 410
+        assert Client().post(join, {"partner": zorg.pk, "level": "board"}).status_code == 410
         assert Participant.objects.count() == before + 1
         # Closing the round closes the link.
         Round.objects.filter(pk=self.round.pk).update(join_cap=40, state=Round.State.CLOSED)

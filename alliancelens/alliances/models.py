@@ -517,6 +517,9 @@ class Invitation(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     times_issued = models.PositiveSmallIntegerField(default=0)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Made by someone joining through a workshop's shared link (not a
+    # person the facilitator invited).
+    via_join = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationManager()
@@ -631,6 +634,7 @@ class AuditEvent(models.Model):
         THRESHOLD_CHANGED = "threshold_changed", _("Anonymity threshold changed")
         PARTICIPANT_EXPORTED = "participant_exported", _("Personal data exported")
         EMAIL_CHANGED = "email_changed", _("Participant's e-mail address changed")
+        JOINED = "workshop_joined", _("Someone joined through the workshop link")
         PARTICIPANT_ERASED = "participant_erased", _("Participant erased")
         RETENTION_PURGED = "retention_purged", _("Answers deleted after the retention period")
         ALLIANCE_IMPORTED = "alliance_imported", _("Alliance restored from a backup")

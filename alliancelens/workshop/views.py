@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from alliancelens.alliances.invitations import qr_svg
-from alliancelens.alliances.models import Level, Partner, Round
+from alliancelens.alliances.models import Invitation, Level, Partner, Round
 from alliancelens.alliances.rates import response_rates, response_totals
 from alliancelens.alliances.views.common import round_for
 from alliancelens.instrument import localized
@@ -111,8 +112,19 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
 
 
 class JoinForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label=_("Your organisation"))
-    level = forms.ChoiceField(choices=Level.choices, label=_("Your level"))
+    """Organisation and level, neither chosen in advance: a default would
+    put everyone who does not look closely in one group (the first partner,
+    the board), and skew the comparisons between them."""
+
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        label=_("Your organisation"),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    level = forms.ChoiceField(
+        choices=Level.choices, label=_("Your level"), widget=forms.RadioSelect
+    )
 
     def __init__(self, *args: object, rnd: Round, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -121,26 +133,70 @@ class JoinForm(forms.Form):
         field.queryset = rnd.alliance.partners.all()
 
 
+def _join_cookie(rnd: Round) -> str:
+    return f"alliancelens_joined_{rnd.pk}"
+
+
+def _joined_before(request: HttpRequest, rnd: Round) -> str | None:
+    """The personal link this browser got when it joined the round, if it
+    still works: one join per browser."""
+    token = request.get_signed_cookie(_join_cookie(rnd), default=None, salt="workshop-join")
+    if token is None:
+        return None
+    invitation = Invitation.objects.for_token(token)
+    return token if invitation is not None and invitation.round_id == rnd.pk else None
+
+
 @csrf_protect
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    """The shared workshop link: choose organisation and level, get a personal link."""
+    """The shared workshop link: choose organisation and level, get a personal link.
+
+    A browser that joined before goes back to its own link instead of
+    joining again, and each partner takes at most as many joins as it has
+    invited people who have not answered (services.join_room).
+    """
     rnd = get_object_or_404(Round.objects.select_related("alliance"), join_code=code)
     if not rnd.join_open or not rnd.accepts_answers() or rnd.joined >= rnd.join_cap:
         return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
+    earlier = _joined_before(request, rnd)
+    if earlier is not None:
+        response = redirect("scan:resume", earlier)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     form = JoinForm(request.POST or None, rnd=rnd)
     if request.method == "POST" and form.is_valid():
+        partner = form.cleaned_data["partner"]
         try:
             link = workshop_join(
                 rnd=rnd,
-                partner=form.cleaned_data["partner"],
+                partner=partner,
                 level=form.cleaned_data["level"],
                 language=translation.get_language() or "nl",
             )
-        except JoinRefused:
-            return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
-        response = redirect("scan:resume", link.token)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        except JoinRefused as refused:
+            if refused.args != ("partner_full",):
+                return render(request, "workshop/join_closed.html", {"round": rnd}, status=410)
+            form.add_error(
+                "partner",
+                _(
+                    "Everyone invited for %(partner)s has answered or joined already. If you "
+                    "belong to %(partner)s, ask the facilitator for your personal link."
+                )
+                % {"partner": partner.name},
+            )
+        else:
+            response = redirect("scan:resume", link.token)
+            response["Referrer-Policy"] = "no-referrer"
+            response.set_signed_cookie(
+                _join_cookie(rnd),
+                link.token,
+                salt="workshop-join",
+                max_age=14 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
     return render(
         request,
         "workshop/join.html",
