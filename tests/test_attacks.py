@@ -341,3 +341,39 @@ class WorkshopJoinTests(AttackTestCase):
         # Taking the attacker's own answer off what is left leaves at least
         # two people: no one person's answers.
         assert (rest - 1 >= 2).all(), rest.describe()
+
+
+class UnionOfSmallGroupsTests(AttackTestCase):
+    """Class 6: with k = 4, two hidden partners of three people together are
+    what the alliance minus the shown partners leaves; that union is below k
+    and must not be derivable."""
+
+    def test_the_hidden_partners_together_stay_hidden(self):
+        from alliancelens.alliances.models import Level, Participant, Partner
+        from alliancelens.alliances.services import invitations_sync
+
+        self.login()
+        self.edit_alliance(anonymity_threshold=4)
+        small = Partner.objects.create(alliance=self.alliance, name="Klein")
+        lone = Participant.objects.create(partner=small, name="Klein 1", level=Level.MANAGEMENT)
+        rnd = self.open_round()
+        invitations_sync(rnd=rnd)
+        zorg = [p for p in self.participants if p.partner.name == "Zorg"][:2]  # board, management
+        others = [p for p in self.participants if p.partner.name != "Zorg"]
+        for person, value in [(lone, "1"), (zorg[0], "2"), (zorg[1], "1")]:
+            self.answer(rnd, person, value)
+        for n, person in enumerate(others):
+            self.answer(rnd, person, "45"[n % 2])
+        self.close(rnd)
+        frame = self.figures(1)
+        rows = frame[frame["measure"] == "statement"]
+        partners = rows[rows["group"] == "partner"]
+        assert set(partners[partners["shown"] == 0]["partner"]) >= {"Klein", "Zorg"}
+        whole = rows[rows["group"] == "alliance"].set_index("id")
+        shown = partners[partners["shown"] == 1]
+        rest = whole["n"] - shown.groupby("id")["n"].sum().reindex(whole.index, fill_value=0)
+        assert (rest >= 4).all(), rest.describe()
+        # Levels the same way: what the shown levels leave is at least k too.
+        levels = rows[(rows["group"] == "level") & (rows["shown"] == 1)]
+        left = whole["n"] - levels.groupby("id")["n"].sum().reindex(whole.index, fill_value=0)
+        assert ((left == 0) | (left >= 4)).all(), left.describe()

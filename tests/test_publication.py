@@ -194,9 +194,15 @@ class PublicationTests(AllianceTestCase):
         stored = PublishedResult.objects.get(round=rnd)
         published = codec.loads(Published, stored.result)
         assert codec.dumps(published) == stored.result
+        from alliancelens.analysis.publication import published_view
         from alliancelens.results.adapter import round_analysis
 
-        assert published.result == round_analysis(rnd)
+        # What is stored is the published view: of partners, levels and
+        # cells their n and means only.
+        assert published.result == published_view(round_analysis(rnd))
+        gemeente = published.result.partners["Gemeente"]
+        assert all(s.sd is None and not s.distribution for s in gemeente.items.values())
+        assert published.result.items["amb_direction"].distribution
 
 
 def test_charts_drawn_in_threads_at_once_equal_charts_drawn_one_by_one():

@@ -12,7 +12,11 @@ Definitions (docs/statistics.md):
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -36,7 +40,7 @@ from .results import (
 )
 from .stats import ad_cutoff, cronbach_alpha, paired_t_p
 from .sums import Sums, sums_of
-from .suppression import Plan, joint_plan
+from .suppression import ColumnFigures, Plan, joint_plan
 
 
 @dataclass(frozen=True)
@@ -263,18 +267,50 @@ def _groups(groups: dict[GroupKey, GroupSummary], k: int) -> dict[str, GroupSumm
     }
 
 
+# The plans of the last rounds analysed in this process, by their inputs:
+# publishing round N analyses rounds 1 … N − 1 again for the trends, and the
+# audit of a round costs up to a second.
+_PLANS: OrderedDict[bytes, dict[str, Plan]] = OrderedDict()
+_PLANS_KEPT = 32
+_PLANS_LOCK = threading.Lock()
+
+
 def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
-    """A joint suppression plan per item and perspective (see suppression.joint_plan)."""
+    """A joint suppression plan per item and perspective (see
+    suppression.joint_plan), audited against everything the column shows
+    (audit.py); the same inputs give the same plans, so they are kept."""
+    digest = hashlib.sha256()
+    for part in (
+        repr((k, instrument.key, sums.partners, sums.levels)).encode(),
+        sums.counts.tobytes(),
+        sums.person_partner.tobytes(),
+        sums.person_level.tobytes(),
+        sums.scores.tobytes(),
+    ):
+        digest.update(part)
+    key = digest.digest()
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return copy.deepcopy(_PLANS[key])
+    plans = _make_plans(sums, instrument, k)
+    with _PLANS_LOCK:
+        _PLANS[key] = copy.deepcopy(plans)
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return plans
+
+
+def _make_plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
     partners, levels = sums.partners, sums.levels
     cell = sums.person_partner * len(levels) + sums.person_level
     people = np.bincount(cell, minlength=len(partners) * len(levels))
 
+    def atom(c: int) -> tuple[str, str]:
+        return partners[c // len(levels)], levels[c % len(levels)]
+
     def cells(counts: np.ndarray) -> dict[tuple[str, str], int]:
-        return {
-            (partners[c // len(levels)], levels[c % len(levels)]): int(n)
-            for c, n in enumerate(counts.ravel())
-            if n
-        }
+        return {atom(c): int(n) for c, n in enumerate(counts.ravel()) if n}
 
     # Groups below k as a whole are hidden in every column.
     by_partner = people.reshape(len(partners), len(levels)).sum(axis=1)
@@ -283,12 +319,32 @@ def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
     levels_hidden = {levels[g] for g, n in enumerate(by_level) if 0 < n < k}
     cells_hidden = {c for c, n in cells(people).items() if n < k}
     counts: dict[str, dict[tuple[str, str], int]] = {}
+    published: dict[str, ColumnFigures] = {}
+    lo, hi = instrument.scale.min, instrument.scale.max
+    width = hi - lo + 1
+    points = np.arange(lo, hi + 1, dtype=float)
     for n, p in enumerate(PERSPECTIVES):
         scored = ~np.isnan(sums.scores[:, n])
         counts[p] = cells(np.bincount(cell[scored], minlength=people.size))
+        score = sums.scores[scored, n]
+        rounded = np.floor(score + 0.5).astype(np.int64) - lo
+        bins = np.bincount(cell[scored] * width + rounded, minlength=people.size * width).reshape(
+            people.size, width
+        )
+        totals = np.bincount(cell[scored], score, minlength=people.size)
+        published[p] = ColumnFigures(
+            points,
+            {atom(c): bins[c] for c in range(people.size)},
+            {atom(c): float(totals[c]) for c in range(people.size)},
+            {atom(c): score[cell[scored] == c] for c in range(people.size)},
+        )
     answered = sums.counts[..., :-1].sum(axis=-1)
+    flat = sums.counts[..., :-1].reshape(people.size, len(instrument.items), len(sums.points))
     for i, item in enumerate(instrument.items):
         counts[item.id] = cells(answered[:, :, i])
+        published[item.id] = ColumnFigures(
+            sums.points, {atom(c): flat[c, i] for c in range(people.size)}
+        )
     return {
         column: joint_plan(
             cells,
@@ -296,6 +352,7 @@ def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
             partners_hidden=partners_hidden,
             levels_hidden=levels_hidden,
             cells_hidden=cells_hidden,
+            published=published[column],
         )
         for column, cells in counts.items()
     }

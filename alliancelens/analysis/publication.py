@@ -69,11 +69,32 @@ def publish(
         result = replace(empty, round=number)
     own = questions[questions["round"] == number]
     return Published(
-        result=result,
+        result=published_view(result),
         trends=rounds.trends,
         open_answers={
             q.id: open_answers(own, result, q.id) for q in instrument.questions if q.kind == "open"
         },
+    )
+
+
+def published_view(result: AnalysisResult) -> AnalysisResult:
+    """The result with what is published of partners, levels and cells only:
+    their n and means. Their spread (sd, agreement, AD) and answer
+    distributions are shown nowhere, so they are not kept either: the
+    auditor (audit.py) checks exactly the alliance's distributions and the
+    groups' means, and no output can show more than it checked."""
+
+    def bare(group: GroupSummary) -> GroupSummary:
+        def strip(stats: dict[str, Stat]) -> dict[str, Stat]:
+            return {key: Stat(s.mean, None, s.n, s.hidden) for key, s in stats.items()}
+
+        return replace(group, perspectives=strip(group.perspectives), items=strip(group.items))
+
+    return replace(
+        result,
+        partners={name: bare(g) for name, g in result.partners.items()},
+        levels={name: bare(g) for name, g in result.levels.items()},
+        partner_levels={name: bare(g) for name, g in result.partner_levels.items()},
     )
 
 
@@ -136,9 +157,11 @@ class FigureTable:
     """Every figure of a published result as rows, for exports.
 
     Made from the published (already suppressed) result and nothing else, so
-    a file holds no figure that the results page does not show: a hidden
-    group is a row with ``shown`` 0 and every figure empty, its n too; a
-    figure hidden within a shown group keeps its n, as on the page. There is
+    a file holds no figure that the results page does not show: the alliance
+    with its spread and answer counts, partners, levels and cells with their
+    n and means only (published_view); a hidden group is a row with
+    ``shown`` 0 and every figure empty, its n too; a figure hidden within a
+    shown group keeps its n, as on the page. There is
     no row per person: rows of people, however pooled, can be set against
     the published means and distributions to get back what was hidden
     (docs/privacy-model.md). ``columns`` are FIGURE_COLUMNS, then the count
@@ -170,11 +193,15 @@ def figure_table(published: Published, instrument: Instrument) -> FigureTable:
             else:
                 stat = group.perspectives.get(p.id)
             head: list[Cell] = [result.round, kind, partner, level, "perspective", p.id, p.id]
-            rows.append([*head, *_figures(stat, hidden, points, distribution=False)])
+            rows.append(
+                [*head, *_figures(stat, hidden, points, detail=group is None, counts=False)]
+            )
         for item in instrument.items:
             stat = result.items.get(item.id) if group is None else group.items.get(item.id)
             head = [result.round, kind, partner, level, "statement", item.id, item.perspective]
-            rows.append([*head, *_figures(stat, hidden, points, distribution=True)])
+            rows.append(
+                [*head, *_figures(stat, hidden, points, detail=group is None, counts=True)]
+            )
     trends: list[list[Cell]] = [
         [
             t.perspective,
@@ -196,15 +223,18 @@ def figure_table(published: Published, instrument: Instrument) -> FigureTable:
 
 
 def _figures(
-    stat: Stat | None, hidden_group: bool, points: list[str], *, distribution: bool
+    stat: Stat | None, hidden_group: bool, points: list[str], *, detail: bool, counts: bool
 ) -> list[Cell]:
-    """shown, n, mean, sd, agreement, ad and the answer counts of one figure."""
+    """shown, n, mean, then (``detail``: the alliance) sd, agreement, ad and
+    (``counts``: a statement) the answer counts of one figure."""
     empty: list[Cell] = [None] * (len(points) + 5)
     if stat is None or hidden_group:
         return [0, None, *empty]
     if stat.hidden or stat.mean is None:
         return [int(not stat.hidden), stat.n, *empty]
-    counts: list[Cell] = [None] * (len(points) + 1)
-    if distribution:
-        counts = [stat.distribution.get(v, 0) for v in [*points, "dont_know"]]
-    return [1, stat.n, stat.mean, stat.sd, stat.agreement, stat.ad, *counts]
+    if not detail:
+        return [1, stat.n, stat.mean, *empty[1:]]
+    answers: list[Cell] = [None] * (len(points) + 1)
+    if counts:
+        answers = [stat.distribution.get(v, 0) for v in [*points, "dont_know"]]
+    return [1, stat.n, stat.mean, stat.sd, stat.agreement, stat.ad, *answers]

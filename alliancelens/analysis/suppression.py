@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,25 @@ class Plan:
     cells: set[tuple[Any, Any]] = field(default_factory=set)
 
 
+# Unions of up to this many small groups are checked as one set: a union
+# of hidden groups can be given away by the shown figures even when each of
+# them alone cannot (the total minus the shown partners is the union of the
+# hidden ones).
+UNION_SIZE = 3
+
+
+@dataclass(frozen=True)
+class ColumnFigures:
+    """What a column publishes per atom, for the auditor (audit.Column):
+    ``distributions[atom]`` counts per scale point, ``score_sums[atom]`` the
+    sum of perspective scores (None for a statement)."""
+
+    points: npt.NDArray[np.float64]
+    distributions: Mapping[tuple[Any, Any], npt.NDArray[np.int64]]
+    score_sums: Mapping[tuple[Any, Any], float] | None = None
+    scores: Mapping[tuple[Any, Any], npt.NDArray[np.float64]] | None = None
+
+
 def joint_plan(
     counts: Mapping[tuple[Any, Any], int],
     k: int,
@@ -32,17 +52,25 @@ def joint_plan(
     partners_hidden: Iterable[Any] = (),
     levels_hidden: Iterable[Any] = (),
     cells_hidden: Iterable[tuple[Any, Any]] = (),
+    published: ColumnFigures | None = None,
 ) -> Plan:
     """Suppression of the total, partners, levels and partner × level cells together.
 
     The atoms are the partner × level cells with respondents. Every shown
     figure (total, partner, level, cell) is a sum over atoms, so any linear
     combination of shown figures is known too. A set of atoms is exposed when
-    its indicator lies in the span of the shown figures; the check covers
-    every hidden group (partner, level, cell) and every pair of cells, with
-    fewer than k people. While one is exposed, the smallest shown figure that
+    its indicator lies in the span of the shown figures. The sets checked
+    are every group (partner, level, cell) with fewer than k people, every
+    union of up to UNION_SIZE such groups that stays below k, and, per kind
+    of group, the union of all hidden ones (what the total minus the shown
+    ones leaves). While one is exposed, the smallest shown figure that
     touches it is hidden as well. Single columns alone were not enough: the
     total minus one partner minus one level can isolate a hidden partner.
+
+    With ``published``, the auditor (audit.py) then checks every group below
+    k and every leftover set against everything shown of this column, bounds
+    included; a set whose mean is pinned to a narrow interval is treated as
+    exposed.
     """
     atoms = sorted((c for c, n in counts.items() if n > 0), key=repr)
     plan = Plan(partners=set(partners_hidden), levels=set(levels_hidden), cells=set(cells_hidden))
@@ -80,27 +108,83 @@ def joint_plan(
             or (kind == "cell" and value in plan.cells)
         )
 
+    def below_k(v: npt.NDArray[np.float64]) -> bool:
+        return 0 < float(v @ size) < k
+
     for key, v in groups.items():
-        if 0 < float(v @ size) < k:
+        if below_k(v):
             _hide(plan, key)
 
-    sensitive = [v for v in groups.values() if 0 < float(v @ size) < k]
-    small = [i for i, a in enumerate(atoms) if size[i] < k]
-    for x, i in enumerate(small):
-        for j in small[x + 1 :]:
-            if size[i] + size[j] < k:
-                sensitive.append(vector([atoms[i], atoms[j]]))
-    if not sensitive:
-        return plan
+    small = [v for v in groups.values() if below_k(v)]
+    unions = _unions(small, below_k)
+    sensitive = [v for v, _ in unions]
+    # The auditor checks single groups and pairs (unions of three are
+    # checked for exact derivation only, to keep it quick).
+    audited = [(v, parts) for v, parts in unions if len(parts) <= 2]
+    column = None
+    if published is not None:
+        from .audit import Column
+
+        sums = published.score_sums
+        column = Column(
+            points=published.points,
+            counts=np.array([published.distributions[a] for a in atoms], dtype=np.int64),
+            sums=None if sums is None else np.array([sums[a] for a in atoms], dtype=float),
+            scores=None if published.scores is None else [published.scores[a] for a in atoms],
+        )
+    zero = np.zeros(len(atoms))
     while True:
         shown_keys = [key for key in groups if not hidden(key)]
         shown = np.array([groups[key] for key in shown_keys])
-        exposed = _first_exposed(shown, sensitive)
+        # What the shown groups of each kind leave over: the hidden ones together.
+        residuals = [
+            r
+            for kind in ("partner", "level", "cell")
+            if below_k(r := 1.0 - sum((groups[g] for g in shown_keys if g[0] == kind), zero))
+        ]
+        exposed = _first_exposed(shown, [*sensitive, *residuals])
+        exact = exposed is not None
+        exposed_parts: tuple[npt.NDArray[np.float64], ...] = ()
+        if exposed is None and column is not None:
+            from .audit import pinned
+
+            interval = column.interval(list(shown))
+            targets = [*audited, *((r, (r,)) for r in residuals)]
+            found = next(
+                ((v, parts) for v, parts in targets if pinned(interval, list(shown), v, parts)),
+                None,
+            )
+            if found is not None:
+                exposed, exposed_parts = found
         if exposed is None:
             return plan
         candidates = sorted(
             (float(groups[key] @ size), repr(key), key) for key in shown_keys if key[0] != "total"
         )
+        if not exact:
+            # Pinned by bounds: hide the figure whose hiding alone frees it,
+            # the partner × level cells first (the least read), then levels,
+            # then partners, the smallest first; failing that, the first
+            # such figure that overlaps it, and go on.
+            order = {"cell": 0, "level": 1, "partner": 2}
+            ranked = sorted(candidates, key=lambda c: (order[c[2][0]], c[0], c[1]))
+            choice = next(
+                (
+                    key
+                    for _, _, key in ranked
+                    if not _still_pinned(column, groups, shown_keys, key, exposed, exposed_parts)
+                ),
+                None,
+            )
+            if choice is None:
+                choice = next(
+                    (key for _, _, key in ranked if float(groups[key] @ exposed) > 0), None
+                )
+            if choice is None:
+                plan.overall = True
+                return plan
+            _hide(plan, choice)
+            continue
         if not candidates:
             plan.overall = True  # only the total is left and it gives the set away
             return plan
@@ -119,6 +203,37 @@ def joint_plan(
                 plan.overall = True
                 return plan
             _hide(plan, choice)
+
+
+def _still_pinned(
+    column: Any,
+    groups: Mapping[tuple[str, Any], npt.NDArray[np.float64]],
+    shown_keys: list[tuple[str, Any]],
+    without: tuple[str, Any],
+    target: npt.NDArray[np.float64],
+    parts: tuple[npt.NDArray[np.float64], ...],
+) -> bool:
+    from .audit import pinned
+
+    rest = [groups[key] for key in shown_keys if key != without]
+    return pinned(column.interval(rest), rest, target, parts)
+
+
+def _unions(
+    small: list[npt.NDArray[np.float64]], below_k: Callable[[npt.NDArray[np.float64]], bool]
+) -> list[tuple[npt.NDArray[np.float64], tuple[npt.NDArray[np.float64], ...]]]:
+    """Every set of up to UNION_SIZE small groups whose union is below k,
+    each distinct union once, with the fewest groups that make it up."""
+    seen: set[bytes] = set()
+    out = []
+    for r in range(1, UNION_SIZE + 1):
+        for combination in itertools.combinations(small, r):
+            union = np.minimum(1.0, sum(combination, np.zeros_like(small[0])))
+            key = union.tobytes()
+            if key not in seen and below_k(union):
+                seen.add(key)
+                out.append((union, combination))
+    return out
 
 
 def _hide(plan: Plan, key: tuple[str, Any]) -> None:
