@@ -232,6 +232,13 @@ SECURE_PROXY_SSL_HEADER = (
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 5000)
+# Checked before a file is parsed (alliances/importers.py): the file as
+# uploaded, an Excel workbook once unpacked (a megabyte of zip can unpack
+# to a gigabyte), and the cells of the sheet or CSV, rows × columns.
+# 100,000 cells is 5,000 rows of 20 columns, which unpacks to about 6 MB.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 100_000)
 
 LOGGING = {
     "version": 1,
