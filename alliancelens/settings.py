@@ -239,6 +239,9 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 5000)
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 100_000)
+# The largest alliance backup import-alliance reads, after unpacking a
+# gzip-compressed one; a backup of a large alliance is a few tens of MB.
+BACKUP_MAX_BYTES = envint("BACKUP_MAX_BYTES", 100 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
