@@ -164,8 +164,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login throttling (access/login.py): an account locks after
+# LOGIN_MAX_FAILURES; one client address (REMOTE_ADDR, which a proxy in front
+# must set to the client's, docs/deployment.md) may fail so often per
+# LOGIN_LOCK_MINUTES; and failures on all accounts together (password
+# spraying: many accounts, one guess each) pause every login once there are
+# LOGIN_MAX_FAILURES_SITE in LOGIN_SITE_WINDOW_MINUTES. 0 switches the last
+# two off.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15)
+LOGIN_MAX_FAILURES_PER_ADDRESS = envint("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+LOGIN_MAX_FAILURES_SITE = envint("LOGIN_MAX_FAILURES_SITE", 50)
+LOGIN_SITE_WINDOW_MINUTES = envint("LOGIN_SITE_WINDOW_MINUTES", 5)
 LOGIN_REDIRECT_URL = "alliances:list"
 LOGOUT_REDIRECT_URL = "login"
 
