@@ -164,8 +164,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login throttling (access/login.py): an account locks after
+# LOGIN_MAX_FAILURES; one client address (REMOTE_ADDR, which a proxy in front
+# must set to the client's, docs/deployment.md) may fail so often per
+# LOGIN_LOCK_MINUTES; and failures on all accounts together (password
+# spraying: many accounts, one guess each) pause every login once there are
+# LOGIN_MAX_FAILURES_SITE in LOGIN_SITE_WINDOW_MINUTES. 0 switches the last
+# two off.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15)
+LOGIN_MAX_FAILURES_PER_ADDRESS = envint("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+LOGIN_MAX_FAILURES_SITE = envint("LOGIN_MAX_FAILURES_SITE", 50)
+LOGIN_SITE_WINDOW_MINUTES = envint("LOGIN_SITE_WINDOW_MINUTES", 5)
 LOGIN_REDIRECT_URL = "alliances:list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -232,6 +242,16 @@ SECURE_PROXY_SSL_HEADER = (
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 5000)
+# Checked before a file is parsed (alliances/importers.py): the file as
+# uploaded, an Excel workbook once unpacked (a megabyte of zip can unpack
+# to a gigabyte), and the cells of the sheet or CSV, rows × columns.
+# 100,000 cells is 5,000 rows of 20 columns, which unpacks to about 6 MB.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 100_000)
+# The largest alliance backup import-alliance reads, after unpacking a
+# gzip-compressed one; a backup of a large alliance is a few tens of MB.
+BACKUP_MAX_BYTES = envint("BACKUP_MAX_BYTES", 100 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

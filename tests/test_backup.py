@@ -4,9 +4,11 @@ history — and a bad file restores nothing and says what is wrong where."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +296,78 @@ class BackupTests(DemoTestCase):
         with pytest.raises(BackupError, match="user 'lena' exists here with another or no e-mail"):
             import_alliance(text)
         assert not Alliance.objects.filter(slug="demo").exists()
+
+    def test_a_gzip_compressed_backup_restores_like_a_plain_one(self):
+        text = self.export()
+        with _tmpdir() as tmp:
+            path = Path(tmp) / "alliance.json.gz"
+            path.write_bytes(gzip.compress(text.encode()))
+            call_command("import-alliance", str(path), "--slug", "copy", stdout=io.StringIO())
+        copy = Alliance.objects.get(slug="copy")
+        assert analyses(copy) == analyses(self.alliance)
+
+    def test_a_gzip_bomb_is_refused_without_unpacking_it(self):
+        """A valid backup followed by 256 MiB of spaces (valid JSON, so without
+        the limit it would restore), compressed to a quarter of a megabyte."""
+        data = json.loads(self.export())
+        data["alliance"]["slug"] = "bomb"
+        packed = io.BytesIO()
+        with gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=9) as out:
+            out.write(json.dumps(data).encode())
+            spaces = b" " * (1 << 20)
+            for _ in range(256):
+                out.write(spaces)
+        assert len(packed.getvalue()) < 1024 * 1024
+        before = fingerprint()
+        with _tmpdir() as tmp:
+            path = Path(tmp) / "alliance.json.gz"
+            path.write_bytes(packed.getvalue())
+            started = time.monotonic()
+            with pytest.raises(CommandError) as caught:
+                call_command("import-alliance", str(path))
+            assert time.monotonic() - started < 5
+        assert caught.value.returncode == 2
+        assert str(caught.value) == (
+            f"{path}: nothing was restored:\nthe file unpacks to more than 104,857,600 "
+            "bytes, the limit (BACKUP_MAX_BYTES); reading stopped there"
+        )
+        assert fingerprint() == before
+        assert not Alliance.objects.filter(slug="bomb").exists()
+
+    def test_a_backup_over_the_limit_says_by_how_much_and_restores_nothing(self):
+        data = json.loads(self.export())
+        data["alliance"]["slug"] = "big"
+        text = json.dumps(data)
+        size = len(text.encode())
+        before = fingerprint()
+        with self.settings(BACKUP_MAX_BYTES=size - 10), _tmpdir() as tmp:
+            path = Path(tmp) / "alliance.json"
+            path.write_text(text, encoding="utf-8")
+            expected = (
+                f"the file is {size:,} bytes, 10 more than the limit of {size - 10:,} "
+                "(BACKUP_MAX_BYTES)"
+            )
+            with pytest.raises(CommandError) as caught:
+                call_command("import-alliance", str(path))
+            assert str(caught.value) == f"{path}: nothing was restored:\n{expected}"
+            with pytest.raises(BackupError) as refused:
+                import_alliance(text)
+            assert str(refused.value) == expected
+        assert fingerprint() == before
+        with self.settings(BACKUP_MAX_BYTES=size):
+            import_alliance(text)
+        assert Alliance.objects.filter(slug="big").exists()
+
+    def test_a_damaged_compressed_file_or_deep_nesting_is_a_clear_error(self):
+        text = self.export()
+        damaged = gzip.compress(text.encode())[:-100]
+        with _tmpdir() as tmp:
+            path = Path(tmp) / "alliance.json.gz"
+            path.write_bytes(damaged)
+            with pytest.raises(CommandError, match="the file cannot be unpacked as gzip"):
+                call_command("import-alliance", str(path))
+        with pytest.raises(BackupError, match="not valid JSON: nested too deeply"):
+            import_alliance("[" * 100_000)
 
     def test_the_commands_report_problems_with_exit_code_2(self):
         with pytest.raises(CommandError) as caught:

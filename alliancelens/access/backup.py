@@ -7,6 +7,10 @@ after a move), responses with their answers, the published results of closed rou
 history. Passwords are not in it: people restored onto a new instance set
 theirs with "Forgot your password?".
 
+A backup may be gzip-compressed (``export-alliance SLUG | gzip``). It is read
+up to BACKUP_MAX_BYTES (after unpacking) and refused beyond that before it is
+parsed, so a small compressed file cannot unpack into all of memory.
+
 Rows keep their ids from the source only inside the file; a restore gives
 them new ids and rewires every reference, so it never collides with what is
 already there. A restore is all or nothing.
@@ -14,13 +18,19 @@ already there. A restore is all or nothing.
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import os
+import stat
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -167,12 +177,70 @@ class Restored:
     links_dropped: int = 0
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _file_size(stream: io.BufferedReader) -> int | None:
+    """The size of a regular file, or None for a pipe or terminal."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _too_large(size: int | None, limit: int, packed: bool) -> BackupError:
+    if packed or size is None:
+        what = "unpacks to" if packed else "is"
+        return BackupError(
+            f"the file {what} more than {limit:,} bytes, the limit (BACKUP_MAX_BYTES); "
+            f"reading stopped there"
+        )
+    return BackupError(
+        f"the file is {size:,} bytes, {size - limit:,} more than the limit of {limit:,} "
+        "(BACKUP_MAX_BYTES)"
+    )
+
+
+def read_backup(stream: io.BufferedReader) -> str:
+    """The text of a backup file or standard input, unpacked when it is
+    gzip-compressed. At most BACKUP_MAX_BYTES are read (after unpacking):
+    a larger file is refused without being read or unpacked further."""
+    limit = settings.BACKUP_MAX_BYTES
+    packed = stream.peek(2)[:2] == GZIP_MAGIC
+    size = None if packed else _file_size(stream)
+    if size is not None and size > limit:
+        raise _too_large(size, limit, packed)
+    try:
+        if packed:
+            with gzip.GzipFile(fileobj=stream) as unpacked:
+                raw = unpacked.read(limit + 1)
+        else:
+            raw = stream.read(limit + 1)
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        what = "unpacked as gzip" if packed else "read"
+        raise BackupError(f"the file cannot be {what} ({exc})") from None
+    if len(raw) > limit:
+        raise _too_large(size, limit, packed)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BackupError(f"byte {exc.start}: not UTF-8 text") from None
+
+
 def _parse(text: str) -> dict[str, Any]:
+    limit = settings.BACKUP_MAX_BYTES
+    # A character is at least one byte: only text near the limit is measured.
+    size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise _too_large(size, limit, packed=False)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise BackupError(f"{where}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise BackupError("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"not an AllianceLens alliance backup (format should be {FORMAT!r})")
     if data.get("version") != VERSION:

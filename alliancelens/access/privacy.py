@@ -28,6 +28,7 @@ from alliancelens.alliances.models import (
     AuditEvent,
     Invitation,
     LoginThrottle,
+    LoginWindow,
     Participant,
     Round,
     ScanResponse,
@@ -339,10 +340,12 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> li
 
 
 def forget_old_throttles(now: datetime | None = None) -> int:
-    """Drop login and reset counters untouched for a day (they hold user names
-    and typed e-mail addresses); a lock still running stays."""
+    """Drop login and reset counters untouched for a day (they hold user names,
+    typed e-mail addresses and client addresses); a lock still running stays."""
     now = now or timezone.now()
     stale = LoginThrottle.objects.filter(updated_at__lt=now - timedelta(days=1)).filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     )
-    return stale.delete()[0]
+    # Every login window is shorter than a day.
+    windows = LoginWindow.objects.filter(started_at__lt=now - timedelta(days=1))
+    return stale.delete()[0] + windows.delete()[0]

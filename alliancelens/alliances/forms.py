@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .importers import upload_size_problem
 from .models import Alliance, Invitation, Participant, Partner, Round
 
 
@@ -85,9 +86,6 @@ class RoundForm(forms.ModelForm):
         return data
 
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -99,11 +97,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20},
-                code="too_large",
-            )
+        # Before the upload is read into memory; the importer checks the
+        # content the same way for callers without a form.
+        if problem := upload_size_problem(upload.size):
+            raise forms.ValidationError(problem, code="too_large")
         return upload
 
 

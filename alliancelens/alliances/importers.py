@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import Alliance, Language, Level, Participant
@@ -73,6 +75,40 @@ class ImportReport:
         return not self.errors and not self.file_error
 
 
+def _count(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def upload_size_problem(size: int) -> str:
+    """Why a file of this many bytes is not read at all, or ""."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size <= limit:
+        return ""
+    return _("The file is %(size)s, %(over)s more than the limit of %(limit)s.") % {
+        "size": filesizeformat(size),
+        "over": filesizeformat(size - limit),
+        "limit": filesizeformat(limit),
+    }
+
+
+def _too_many_cells(rows: int, columns: int) -> ImportFileError:
+    limit = settings.IMPORT_MAX_CELLS
+    return ImportFileError(
+        _(
+            "The file has %(rows)s rows × %(columns)s columns = %(cells)s cells, %(over)s "
+            "more than the limit of %(limit)s cells. Remove empty rows and columns, or "
+            "import it in parts."
+        )
+        % {
+            "rows": _count(rows),
+            "columns": _count(columns),
+            "cells": _count(rows * columns),
+            "over": _count(rows * columns - limit),
+            "limit": _count(limit),
+        }
+    )
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -115,9 +151,38 @@ _UNREADABLE_XLSX = (
 )
 
 
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuse a workbook whose parts together unpack to more than the limit.
+
+    The sizes come from the zip's directory, before anything is unpacked. They
+    can be trusted as an upper bound: zipfile never returns more of a part
+    than its stated size (and reports a damaged file when the data says
+    otherwise).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except _UNREADABLE_XLSX as exc:
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if unpacked > limit:
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to %(size)s, %(over)s more than the limit of %(limit)s. "
+                "Save only the participant list in it, or import it in parts."
+            )
+            % {
+                "size": filesizeformat(unpacked),
+                "over": filesizeformat(unpacked - limit),
+                "limit": filesizeformat(limit),
+            }
+        )
+
+
 def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except _UNREADABLE_XLSX as exc:
@@ -128,6 +193,12 @@ def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
         if not workbook.worksheets:
             raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook."))
         sheet = workbook.worksheets[0]
+        # openpyxl fills every row out to the sheet's stated dimension (a
+        # cell's worth of XML can claim A1:XFD1048576), so the dimension is
+        # checked before the first row is read.
+        rows, columns = sheet.max_row, sheet.max_column
+        if rows and columns and rows * columns > settings.IMPORT_MAX_CELLS:
+            raise _too_many_cells(rows, columns)
         for row in sheet.iter_rows(values_only=True):
             yield [_cell(c) for c in row]
     except _UNREADABLE_XLSX as exc:
@@ -137,17 +208,46 @@ def _rows_from_xlsx(content: bytes) -> Iterator[list[str]]:
 
 
 def read_rows(filename: str, content: bytes) -> list[list[str]]:
+    """The file's rows as text, after checking its size and cells before
+    anything big is built; ImportFileError says which limit and by how much."""
     lower = filename.lower()
     limit = settings.IMPORT_MAX_ROWS
-    if lower.endswith(".xlsx"):
-        reader = _rows_from_xlsx(content)
-    elif lower.endswith((".csv", ".txt")):
-        reader = _rows_from_csv(content)
-    else:
+    max_cells = settings.IMPORT_MAX_CELLS
+    is_xlsx = lower.endswith(".xlsx")
+    if not is_xlsx and not lower.endswith((".csv", ".txt")):
         raise ImportFileError(_("Upload a .csv or .xlsx file."))
+    if problem := upload_size_problem(len(content)):
+        raise ImportFileError(problem)
+    reader = _rows_from_xlsx(content) if is_xlsx else _rows_from_csv(content)
     rows: list[list[str]] = []
+    columns = 0
     try:
         for row in reader:
+            columns = max(columns, len(row))
+            if (len(rows) + 1) * columns > max_cells:
+                if is_xlsx:
+                    # A sheet without a stated dimension: its rows are as
+                    # wide as their last cell, so reading on to count them
+                    # all could take long. Say how far it got.
+                    raise ImportFileError(
+                        _(
+                            "The sheet has more than %(limit)s cells (rows × columns): at "
+                            "row %(row)s it is %(columns)s columns wide. Remove empty rows "
+                            "and columns, or import it in parts."
+                        )
+                        % {
+                            "limit": _count(max_cells),
+                            "row": _count(len(rows) + 1),
+                            "columns": _count(columns),
+                        }
+                    )
+                # The rest of a CSV file within the size limit is quickly
+                # counted, without keeping it, to say how many cells it has.
+                total = len(rows) + 1
+                for rest in reader:
+                    total += 1
+                    columns = max(columns, len(rest))
+                raise _too_many_cells(total, columns)
             rows.append(row)
             if len(rows) > limit + 1:
                 raise ImportFileError(

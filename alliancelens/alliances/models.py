@@ -620,6 +620,19 @@ class LoginThrottle(models.Model):
         return f"{self.username}: {self.failures}"
 
 
+class LoginWindow(models.Model):
+    """Failed logins from one client address, or on all accounts together,
+    in the window that began at ``started_at``; a full window refuses logins
+    until it ends (access/login.py)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class AuditEvent(models.Model):
     """The alliance's history: who changed access, erased or exported personal
     data, opened or closed a round, or purged answers. Never names an erased

@@ -212,5 +212,5 @@ def participants_import_view(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "alliances/participants_import.html",
         {"alliance": alliance, "form": form, "report": report},
-        status=400 if report and not report.ok else 200,
+        status=400 if form.errors or (report and not report.ok) else 200,
     )

@@ -1,14 +1,18 @@
-"""`alliancelens import-alliance alliance.json [--slug NEW]`: restore a backed-up alliance."""
+"""`alliancelens import-alliance alliance.json [--slug NEW]`: restore a backed-up alliance.
+
+The file may be gzip-compressed (alliance.json.gz); BACKUP_MAX_BYTES limits it.
+"""
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...backup import BackupError, import_alliance
+from ...backup import BackupError, import_alliance, read_backup
 
 
 class Command(BaseCommand):
@@ -21,12 +25,21 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the backup file, or - for standard input")
         parser.add_argument("--slug", help="restore under this short name instead")
 
+    def read(self, name: str) -> str:
+        if name == "-":
+            # A BufferedReader at run time; typeshed says only BinaryIO.
+            return read_backup(cast(io.BufferedReader, sys.stdin.buffer))
+        with Path(name).open("rb") as stream:
+            return read_backup(stream)
+
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["file"]
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = self.read(name)
+        except OSError as exc:
             raise CommandError(f"{name}: cannot read the file ({exc})", returncode=2) from None
+        except BackupError as exc:
+            raise CommandError(f"{name}: nothing was restored:\n{exc}", returncode=2) from None
         try:
             restored = import_alliance(text, slug=options["slug"])
         except BackupError as exc:
