@@ -188,6 +188,31 @@ class PublicationTests(AllianceTestCase):
             assert self.client.get(f"{base}/{path}").status_code == 404, path
         assert not PublishedResult.objects.exists()
 
+    def test_publishing_again_keeps_hidden_what_the_earlier_publication_hid(self):
+        """A stored result of an older form is published again (a lens
+        upgrade); set beside the earlier one it may show nothing more."""
+        import json
+
+        from alliancelens.results.publish import publication_of
+
+        rnd = self.answered_round()
+        self.close(rnd)
+        stored = PublishedResult.objects.get(round=rnd)
+        assert not codec.loads(Published, stored.result).result.partners["Gemeente"].suppressed
+        # As if an earlier lens had hidden Gemeente and one statement of Zorg.
+        data = json.loads(stored.result)
+        data["result"]["partners"]["Gemeente"]["suppressed"] = True
+        data["result"]["partners"]["Zorg"]["items"]["amb_direction"]["hidden"] = True
+        PublishedResult.objects.filter(pk=stored.pk).update(schema=0, result=json.dumps(data))
+        again = publication_of(Round.objects.get(pk=rnd.pk)).published.result
+        assert PublishedResult.objects.get(round=rnd).schema != 0
+        gemeente = again.partners["Gemeente"]
+        assert gemeente.suppressed or all(
+            s.hidden for s in [*gemeente.items.values(), *gemeente.perspectives.values()]
+        )
+        assert again.partners["Zorg"].items["amb_direction"].hidden
+        assert not again.partners["Zorg"].items["amb_fine_words"].hidden
+
     def test_a_stored_result_reads_back_equal_to_the_computed_one(self):
         rnd = self.answered_round()
         self.close(rnd)

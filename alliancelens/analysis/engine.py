@@ -133,10 +133,11 @@ def _analyze(
     questions: pd.DataFrame,
     context: Context,
     previous: AnalysisResult | None,
+    keep: Mapping[str, Plan] | None = None,
 ) -> AnalysisResult:
     n_total = sums.people
     everything_hidden = n_total < k
-    plans = _plans(sums, instrument, k)
+    plans = _plans(sums, instrument, k, keep)
 
     def hide_total(column: str, counts: dict[GroupKey, int]) -> set[GroupKey]:
         plan = plans.get(column)
@@ -275,13 +276,23 @@ _PLANS_KEPT = 32
 _PLANS_LOCK = threading.Lock()
 
 
-def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
+def _plans(
+    sums: Sums, instrument: Instrument, k: int, keep: Mapping[str, Plan] | None = None
+) -> dict[str, Plan]:
     """A joint suppression plan per item and perspective (see
     suppression.joint_plan), audited against everything the column shows
-    (audit.py); the same inputs give the same plans, so they are kept."""
+    (audit.py); the same inputs give the same plans, so they are kept.
+
+    ``keep``: per column, what an earlier publication of the same round hid;
+    it stays hidden, so the two publications together show no more than the
+    earlier one did.
+    """
+    kept = sorted(
+        (c, sorted(map(repr, (p.partners, p.levels, p.cells)))) for c, p in (keep or {}).items()
+    )
     digest = hashlib.sha256()
     for part in (
-        repr((k, instrument.key, sums.partners, sums.levels)).encode(),
+        repr((k, instrument.key, sums.partners, sums.levels, kept)).encode(),
         sums.counts.tobytes(),
         sums.person_partner.tobytes(),
         sums.person_level.tobytes(),
@@ -293,7 +304,7 @@ def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
         if key in _PLANS:
             _PLANS.move_to_end(key)
             return copy.deepcopy(_PLANS[key])
-    plans = _make_plans(sums, instrument, k)
+    plans = _make_plans(sums, instrument, k, keep or {})
     with _PLANS_LOCK:
         _PLANS[key] = copy.deepcopy(plans)
         while len(_PLANS) > _PLANS_KEPT:
@@ -301,7 +312,9 @@ def _plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
     return plans
 
 
-def _make_plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
+def _make_plans(
+    sums: Sums, instrument: Instrument, k: int, keep: Mapping[str, Plan]
+) -> dict[str, Plan]:
     partners, levels = sums.partners, sums.levels
     cell = sums.person_partner * len(levels) + sums.person_level
     people = np.bincount(cell, minlength=len(partners) * len(levels))
@@ -345,13 +358,14 @@ def _make_plans(sums: Sums, instrument: Instrument, k: int) -> dict[str, Plan]:
         published[item.id] = ColumnFigures(
             sums.points, {atom(c): flat[c, i] for c in range(people.size)}
         )
+    empty = Plan()
     return {
         column: joint_plan(
             cells,
             k,
-            partners_hidden=partners_hidden,
-            levels_hidden=levels_hidden,
-            cells_hidden=cells_hidden,
+            partners_hidden=partners_hidden | keep.get(column, empty).partners,
+            levels_hidden=levels_hidden | keep.get(column, empty).levels,
+            cells_hidden=cells_hidden | keep.get(column, empty).cells,
             published=published[column],
         )
         for column, cells in counts.items()
@@ -425,8 +439,11 @@ def analyze_rounds(
     k: int,
     questions: pd.DataFrame | None = None,
     context: Context | None = None,
+    keep: Mapping[int, Mapping[str, Plan]] | None = None,
 ) -> RoundsResult:
-    """Each round on its own, and the trends between consecutive rounds."""
+    """Each round on its own, and the trends between consecutive rounds.
+
+    ``keep``: per round number, what must stay hidden (see _plans)."""
     _check(frame, COLUMNS, "answers")
     questions = empty_questions() if questions is None else questions
     _check(questions, QUESTION_COLUMNS, "questions")
@@ -445,6 +462,7 @@ def analyze_rounds(
             questions=questions[questions["round"] == number],
             context=context or Context(),
             previous=previous,
+            keep=(keep or {}).get(number),
         )
     return RoundsResult(rounds=results, trends=_trends(scores, k=k, results=results))
 

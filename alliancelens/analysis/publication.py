@@ -10,6 +10,7 @@ exports read only that.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -19,6 +20,7 @@ from alliancelens.instrument import Instrument
 from .engine import Context, analyze, analyze_rounds
 from .frame import AnswersError, empty_questions
 from .results import AnalysisResult, GroupSummary, Stat, Trend
+from .suppression import Plan
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,23 @@ def publish(
     k: int,
     questions: pd.DataFrame | None = None,
     context: Context | None = None,
+    earlier: str | None = None,
 ) -> Published:
     """The published result of round ``number``; ``frame`` holds it and the
-    closed rounds before it (same instrument), nothing later."""
+    closed rounds before it (same instrument), nothing later.
+
+    ``earlier``: the stored text of an earlier publication of this round
+    (another stored form, or before a lens upgrade). What it hid stays
+    hidden (hidden_in), so the two together show no more than it did.
+    """
     questions = empty_questions() if questions is None else questions
     later = sorted({int(r) for r in frame["round"] if int(r) > number})
     if later:
         raise AnswersError(f"round {number} cannot be published with later rounds {later}")
-    rounds = analyze_rounds(frame, instrument, k=k, questions=questions, context=context)
+    keep = {number: hidden_in(earlier)} if earlier else None
+    rounds = analyze_rounds(
+        frame, instrument, k=k, questions=questions, context=context, keep=keep
+    )
     result = rounds.rounds.get(number)
     if result is None:
         # No one submitted: the round still publishes, with nothing shown.
@@ -75,6 +86,41 @@ def publish(
             q.id: open_answers(own, result, q.id) for q in instrument.questions if q.kind == "open"
         },
     )
+
+
+def hidden_in(stored: str) -> dict[str, Plan]:
+    """Per column, the partners, levels and cells a stored publication hid.
+
+    Read from its JSON text leniently (an older stored form may not load as
+    today's classes): a group hidden as a whole is hidden in every column;
+    a statement or perspective hidden within a shown group in that column.
+    """
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return {}
+    result = data.get("result", {}) if isinstance(data, dict) else {}
+    plans: dict[str, Plan] = {}
+
+    def note(kind: str, name: object, group: object) -> None:
+        if not isinstance(group, dict):
+            return
+        value = tuple(str(name).split(" | ")) if kind == "cells" else str(name)
+        whole = bool(group.get("suppressed"))
+        for field_name in ("items", "perspectives"):
+            stats = group.get(field_name)
+            if not isinstance(stats, dict):
+                continue
+            for column, stat in stats.items():
+                if whole or (isinstance(stat, dict) and stat.get("hidden")):
+                    getattr(plans.setdefault(str(column), Plan()), kind).add(value)
+
+    for kind, key in (("partners", "partners"), ("levels", "levels"), ("cells", "partner_levels")):
+        groups = result.get(key, {})
+        if isinstance(groups, dict):
+            for name, group in groups.items():
+                note(kind, name, group)
+    return plans
 
 
 def published_view(result: AnalysisResult) -> AnalysisResult:

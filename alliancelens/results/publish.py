@@ -71,7 +71,7 @@ class Publication:
         return [{"partner": p, "answers": texts} for p, texts in given.items()]
 
 
-def _compute(rnd: Round) -> Published:
+def _compute(rnd: Round, earlier: str | None = None) -> Published:
     series = series_of(rnd)
     k = rnd.threshold
     frame, questions = answers_of(series), questions_of(series)
@@ -82,6 +82,7 @@ def _compute(rnd: Round) -> Published:
         k=k,
         questions=questions,
         context=round_context(rnd),
+        earlier=earlier,
     )
 
 
@@ -101,7 +102,10 @@ def round_publish(*, rnd: Round) -> Publication:
     stored = _stored(rnd)
     if stored is not None:
         return Publication(rnd, stored)
-    published = _compute(rnd)
+    # A stored result of another form (or lens) is published again, keeping
+    # hidden what it hid.
+    older = PublishedResult.objects.filter(round=rnd).values_list("result", flat=True).first()
+    published = _compute(rnd, older)
     with transaction.atomic():
         # The round is locked while the result is stored, and read again:
         # a retention purge that ran meanwhile wins, and so does another
