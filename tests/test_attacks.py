@@ -207,6 +207,12 @@ class PrivacyPathTests(AttackTestCase):
 
         self.login()
         token = self.issue_new_link()
+        # The new link is in the history, as replacing an earlier one.
+        issued = AuditEvent.objects.filter(action=AuditEvent.Action.LINKS_ISSUED).first()
+        assert issued is not None and issued.actor == "fiona"
+        assert (
+            issued.detail["participants"] == [self.person.pk] and issued.detail["replacing"] == 1
+        )
         # The facilitator opens the new link: no answer on any page, in the
         # review or in the data download.
         resume = self.client.get(f"/r/{token}/")
@@ -377,3 +383,69 @@ class UnionOfSmallGroupsTests(AttackTestCase):
         levels = rows[(rows["group"] == "level") & (rows["shown"] == 1)]
         left = whole["n"] - levels.groupby("id")["n"].sum().reindex(whole.index, fill_value=0)
         assert ((left == 0) | (left >= 4)).all(), left.describe()
+
+
+def answer_varied(invitation: object, base: int) -> None:
+    """Every statement of a perspective the same value, different per
+    perspective and per person (``base``)."""
+    from alliancelens.instrument import PERSPECTIVES, latest_instrument
+    from alliancelens.scan.services import response_save, response_submit
+
+    instrument = latest_instrument()
+    for n, p in enumerate(PERSPECTIVES):
+        value = (base + n) % 5 + 1
+        items = {i.id: value for i in instrument.items_for(p)}
+        response_save(invitation=invitation, step=p, items=items, questions={})  # type: ignore[arg-type]
+    response_submit(invitation=invitation)  # type: ignore[arg-type]
+
+
+class LaterTrendTests(AttackTestCase):
+    """Found by a second reading: a later round's publication worked the
+    earlier trends out again from today's data."""
+
+    def test_an_erasure_does_not_reach_the_trends_of_a_later_round(self):
+        """Erase someone who answered rounds 1 and 2, then close an empty
+        round 3: its trend table must repeat round 2's trend 1 → 2, not a
+        recount one person short (the difference would be their change)."""
+        from alliancelens.alliances.models import Invitation
+
+        self.login()
+        people = self.participants
+        first = self.open_round()
+        for i, person in enumerate(people[:9]):
+            answer_varied(Invitation.objects.get(round=first, participant=person), i)
+        self.close(first)
+        second = self.open_round("Ronde 2")
+        for i, person in enumerate(people[3:]):
+            answer_varied(Invitation.objects.get(round=second, participant=person), 2 * i + 1)
+        self.close(second)
+        before = [row for row in self.trends(2)[1:] if row[1:3] == [1, 2]]
+        assert any(row[9] is not None for row in before)  # a paired change is shown
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/participants/{people[3].pk}/erase/",
+            {"answers": "anonymise", "confirm": "on"},
+            follow=True,
+        )
+        assert page.status_code == 200
+        self.close(self.open_round("Ronde 3"))  # nobody answers
+        after = [row for row in self.trends(3)[1:] if row[1:3] == [1, 2]]
+        assert after == before
+
+    def test_a_round_hidden_under_its_own_k_stays_hidden_in_later_trends(self):
+        from alliancelens.alliances.models import Invitation
+
+        self.login()
+        self.edit_alliance(anonymity_threshold=5)
+        first = self.open_round()
+        for i, person in enumerate(self.participants[:4]):
+            answer_varied(Invitation.objects.get(round=first, participant=person), i)
+        self.close(first)
+        figures = self.figures(1)
+        assert figures[figures["group"] == "alliance"]["mean"].isna().all()
+        self.edit_alliance(anonymity_threshold=3)
+        second = self.open_round("Ronde 2")
+        for i, person in enumerate(self.participants[4:10]):
+            answer_varied(Invitation.objects.get(round=second, participant=person), i)
+        self.close(second)
+        rows = [row for row in self.trends(2)[1:] if row[1] == 1]
+        assert rows and all(row[3] is None and row[7] is None and row[9] is None for row in rows)

@@ -59,7 +59,9 @@ def email_invitations(invitations: list[Invitation], request: HttpRequest) -> Ma
     for invitation in invitations:
         try:
             with transaction.atomic():
-                (link,) = invitations_issue(invitations=[invitation])
+                (link,) = invitations_issue(
+                    invitations=[invitation], by=getattr(request, "user", None)
+                )
                 message = _message(invitation, link_url(link.token, request))
                 if connection.send_messages([message]) != 1:
                     raise _NotSent

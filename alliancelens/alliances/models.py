@@ -644,6 +644,7 @@ class AuditEvent(models.Model):
         MEMBER_REMOVED = "member_removed", _("Access withdrawn")
         ROUND_OPENED = "round_opened", _("Round opened")
         ROUND_CLOSED = "round_closed", _("Round closed")
+        LINKS_ISSUED = "links_issued", _("Personal links issued")
         THRESHOLD_CHANGED = "threshold_changed", _("Anonymity threshold changed")
         PARTICIPANT_EXPORTED = "participant_exported", _("Personal data exported")
         EMAIL_CHANGED = "email_changed", _("Participant's e-mail address changed")

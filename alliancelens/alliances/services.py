@@ -159,11 +159,15 @@ class IssuedLink:
 
 
 @transaction.atomic
-def invitations_issue(*, invitations: Iterable[Invitation]) -> list[IssuedLink]:
+def invitations_issue(
+    *, invitations: Iterable[Invitation], by: Actor = None, log: bool = True
+) -> list[IssuedLink]:
     """Give each invitation a fresh token; earlier links of these stop working.
 
     The token itself is returned once, to be shown, printed or e-mailed; only
-    its hash is stored.
+    its hash is stored. Each round's issue is recorded in the history, with
+    the participants and how many of the links replace an earlier one
+    (someone holding a fresh link can answer in that person's place).
     """
     now = timezone.now()
     issued = []
@@ -174,4 +178,18 @@ def invitations_issue(*, invitations: Iterable[Invitation]) -> list[IssuedLink]:
         inv.times_issued += 1
         inv.save(update_fields=["token_hash", "issued_at", "times_issued"])
         issued.append(IssuedLink(invitation=inv, token=token))
+    if log:
+        by_round: dict[int, list[Invitation]] = {}
+        for link in issued:
+            by_round.setdefault(link.invitation.round_id, []).append(link.invitation)
+        for round_id, chosen in by_round.items():
+            rnd = Round.objects.select_related("alliance").get(pk=round_id)
+            record(
+                rnd.alliance,
+                AuditEvent.Action.LINKS_ISSUED,
+                by,
+                round=rnd.number,
+                participants=[i.participant_id for i in chosen],
+                replacing=sum(i.times_issued > 1 for i in chosen),
+            )
     return issued

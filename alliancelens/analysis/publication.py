@@ -11,6 +11,7 @@ exports read only that.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -57,6 +58,7 @@ def publish(
     questions: pd.DataFrame | None = None,
     context: Context | None = None,
     earlier: str | None = None,
+    before: Mapping[int, tuple[Published, int]] | None = None,
 ) -> Published:
     """The published result of round ``number``; ``frame`` holds it and the
     closed rounds before it (same instrument), nothing later.
@@ -64,6 +66,13 @@ def publish(
     ``earlier``: the stored text of an earlier publication of this round
     (another stored form, or before a lens upgrade). What it hid stays
     hidden (hidden_in), so the two together show no more than it did.
+
+    ``before``: the stored publications of the earlier rounds in ``frame``,
+    with the k each used. The trends between earlier rounds are theirs,
+    never worked out again (an erasure or a lower k since would make the
+    two versions differ by one person, or show a round hidden under its own
+    k); the change into this round starts from the earlier round's
+    published means (series_trends).
     """
     questions = empty_questions() if questions is None else questions
     later = sorted({int(r) for r in frame["round"] if int(r) > number})
@@ -81,11 +90,51 @@ def publish(
     own = questions[questions["round"] == number]
     return Published(
         result=published_view(result),
-        trends=rounds.trends,
+        trends=rounds.trends
+        if before is None
+        else series_trends(rounds.trends, number, k, before),
         open_answers={
             q.id: open_answers(own, result, q.id) for q in instrument.questions if q.kind == "open"
         },
     )
+
+
+def series_trends(
+    computed: list[Trend], number: int, k: int, before: Mapping[int, tuple[Published, int]]
+) -> list[Trend]:
+    """The trends of a series as published: those into earlier rounds as
+    each stored them; the one into round ``number`` as computed now, but
+    starting from the earlier round's published mean and n, and with the
+    paired change only under the larger k of the two rounds."""
+    out: list[Trend] = []
+    for later in sorted(before):
+        out += before[later][0].latest_trends
+    for t in computed:
+        if t.to_round != number:
+            continue
+        if t.from_round not in before:
+            out.append(t)
+            continue
+        published, k_from = before[t.from_round]
+        summary = published.result.perspectives.get(t.perspective)
+        stat = summary.stat if summary else None
+        mean_from = None if stat is None or stat.hidden else stat.mean
+        n_from = 0 if stat is None else stat.n
+        delta = None if mean_from is None or t.mean_to is None else t.mean_to - mean_from
+        strict = max(k, k_from)
+        apart = (t.n_from - t.paired_n, t.n_to - t.paired_n)
+        paired = t.paired_n >= max(strict, 2) and all(n == 0 or n >= strict for n in apart)
+        out.append(
+            replace(
+                t,
+                mean_from=mean_from,
+                n_from=n_from,
+                delta=delta,
+                paired_delta=t.paired_delta if paired else None,
+                paired_p=t.paired_p if paired else None,
+            )
+        )
+    return out
 
 
 def hidden_in(stored: str) -> dict[str, Plan]:

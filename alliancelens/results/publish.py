@@ -75,6 +75,13 @@ def _compute(rnd: Round, earlier: str | None = None) -> Published:
     series = series_of(rnd)
     k = rnd.threshold
     frame, questions = answers_of(series), questions_of(series)
+    # The earlier rounds as they were published (publishing them first if
+    # need be): their trends and means are never worked out again.
+    before = {}
+    for other in series[:-1]:
+        stored = publication_of(other)
+        if stored is not None:
+            before[other.number] = (stored.published, stored.k)
     return publish(
         frame,
         rnd.instrument,
@@ -83,6 +90,7 @@ def _compute(rnd: Round, earlier: str | None = None) -> Published:
         questions=questions,
         context=round_context(rnd),
         earlier=earlier,
+        before=before,
     )
 
 

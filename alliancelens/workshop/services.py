@@ -88,6 +88,6 @@ def workshop_join(
         language=language if language in ("nl", "en") else "nl",
     )
     invitation = Invitation.objects.create(round=rnd, participant=participant, via_join=True)
-    (link,) = invitations_issue(invitations=[invitation])
+    (link,) = invitations_issue(invitations=[invitation], log=False)  # the join is logged
     record(rnd.alliance, AuditEvent.Action.JOINED, by, round=rnd.number, partner=partner.pk)
     return link

@@ -16,7 +16,7 @@ from ..invitations import email_invitations, link_url, qr_svg
 from ..models import Round
 from ..rates import response_rates, response_totals
 from ..services import invitations_issue, round_create, round_open
-from .common import alliance_for, round_for
+from .common import alliance_for, round_for, user_of
 
 
 @login_required
@@ -89,7 +89,7 @@ def invitations(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                     )
                 return redirect("alliances:invitations", rnd.alliance.slug, rnd.number)
             # The links exist only in this response; it is never cached.
-            links = invitations_issue(invitations=chosen)
+            links = invitations_issue(invitations=chosen, by=user_of(request))
             rows = [
                 {
                     "participant": link.invitation.participant,
