@@ -187,7 +187,7 @@ def _width(target: np.ndarray, using: list, n: np.ndarray, distribution: np.ndar
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
