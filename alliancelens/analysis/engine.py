@@ -359,17 +359,33 @@ def _make_plans(
             sums.points, {atom(c): flat[c, i] for c in range(people.size)}
         )
     empty = Plan()
-    return {
-        column: joint_plan(
-            cells,
-            k,
-            partners_hidden=partners_hidden | keep.get(column, empty).partners,
-            levels_hidden=levels_hidden | keep.get(column, empty).levels,
-            cells_hidden=cells_hidden | keep.get(column, empty).cells,
-            published=published[column],
-        )
-        for column, cells in counts.items()
-    }
+    plans: dict[str, Plan] = {}
+    # Columns whose counts, figures and kept sets are the same get the same
+    # plan: planned once (statements answered alike are common).
+    same: dict[bytes, Plan] = {}
+    for column, atoms in counts.items():
+        kept = keep.get(column, empty)
+        figures = published[column]
+        key = repr(
+            (sorted(atoms.items()), sorted(map(repr, (kept.partners, kept.levels, kept.cells))))
+        ).encode()
+        key += figures.points.tobytes()
+        for atom_key in sorted(figures.distributions):
+            key += repr(atom_key).encode() + np.asarray(figures.distributions[atom_key]).tobytes()
+            if figures.score_sums is not None and figures.scores is not None:
+                key += np.float64(figures.score_sums[atom_key]).tobytes()
+                key += np.asarray(figures.scores[atom_key]).tobytes()
+        if key not in same:
+            same[key] = joint_plan(
+                atoms,
+                k,
+                partners_hidden=partners_hidden | kept.partners,
+                levels_hidden=levels_hidden | kept.levels,
+                cells_hidden=cells_hidden | kept.cells,
+                published=figures,
+            )
+        plans[column] = copy.deepcopy(same[key])
+    return plans
 
 
 def _indicators(
