@@ -145,11 +145,11 @@ def joint_plan(
         exposed = _first_exposed(shown, [*sensitive, *residuals])
         exact = exposed is not None
         exposed_parts: tuple[npt.NDArray[np.float64], ...] = ()
-        if exposed is None and column is not None:
+        targets = [*audited, *((r, (r,)) for r in residuals)]
+        if exposed is None and column is not None and targets:
             from .audit import pinned
 
             interval = column.interval(list(shown))
-            targets = [*audited, *((r, (r,)) for r in residuals)]
             found = next(
                 ((v, parts) for v, parts in targets if pinned(interval, list(shown), v, parts)),
                 None,
