@@ -68,9 +68,9 @@ def joint_plan(
     total minus one partner minus one level can isolate a hidden partner.
 
     With ``published``, the auditor (audit.py) then checks every group below
-    k and every leftover set against everything shown of this column, bounds
-    included; a set whose mean is pinned to a narrow interval is treated as
-    exposed.
+    k, every union of two of them and every leftover set against everything
+    shown of this column, bounds included; a set whose mean is pinned to a
+    narrow interval is treated as exposed.
     """
     atoms = sorted((c for c, n in counts.items() if n > 0), key=repr)
     plan = Plan(partners=set(partners_hidden), levels=set(levels_hidden), cells=set(cells_hidden))
