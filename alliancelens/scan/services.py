@@ -114,27 +114,30 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
     return int(response_id)
 
 
+def _upsert_sql(model: type[ItemAnswer] | type[QuestionAnswer], key: str, rows: str) -> str:
+    """``INSERT … ON CONFLICT (response, key) DO UPDATE`` of one answer table,
+    with the (response, key, value) rows given by ``rows`` (a VALUES list or
+    a SELECT), put together from the model's column names: the statement
+    the ORM's bulk upsert writes, without compiling it anew on every save."""
+    q = connection.ops.quote_name
+    response, name, value = (
+        q(cast(Field, model._meta.get_field(f)).column) for f in ("response", key, "value")
+    )
+    return (
+        f"INSERT INTO {q(model._meta.db_table)} ({response}, {name}, {value}) {rows} "
+        f"ON CONFLICT ({response}, {name}) DO UPDATE SET {value} = excluded.{value}"
+    )
+
+
 def _upsert(
     model: type[ItemAnswer] | type[QuestionAnswer],
     key: str,
     response: int,
     values: Mapping[str, object],
 ) -> None:
-    """Insert or update the answers of one response in one statement.
-
-    ``INSERT … ON CONFLICT (response, key) DO UPDATE`` on the unique
-    constraint of the answer tables: the same statement on SQLite and
-    PostgreSQL, as the ORM's bulk upsert writes it, but put together from the
-    model's column names here instead of compiled anew on every save.
-    """
-    q = connection.ops.quote_name
-    columns = [q(cast(Field, model._meta.get_field(f)).column) for f in ("response", key, "value")]
-    rows = ", ".join(["(%s, %s, %s)"] * len(values))
-    sql = (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES {rows} ON CONFLICT ({columns[0]}, {columns[1]}) "
-        f"DO UPDATE SET {columns[2]} = excluded.{columns[2]}"
-    )
+    """Insert or update the answers of one response in one statement, the
+    same on SQLite and PostgreSQL (the unique constraint of the answer tables)."""
+    sql = _upsert_sql(model, key, "VALUES " + ", ".join(["(%s, %s, %s)"] * len(values)))
     with connection.cursor() as cursor:
         params: list[Any] = [x for k, v in values.items() for x in (response, k, v)]
         cursor.execute(sql, params)
@@ -181,19 +184,17 @@ def response_save(
             QuestionAnswer.objects.filter(response_id=response, question_id__in=emptied).delete()
 
 
-def _upsert_sql(model: type[ItemAnswer] | type[QuestionAnswer], key: str, array: str) -> str:
-    """INSERT … ON CONFLICT of one answer table for :data:`_SAVE_SQL`: its
-    rows are the touched response with each pair of two arrays."""
-    q = connection.ops.quote_name
-    response, name, value = (
-        q(cast(Field, model._meta.get_field(f)).column) for f in ("response", key, "value")
-    )
-    keys = f"%({model._meta.model_name}_keys)s::text[]"
-    values = f"%({model._meta.model_name}_values)s::{array}"
-    return (
-        f"INSERT INTO {q(model._meta.db_table)} ({response}, {name}, {value}) "  # noqa: S608
-        f"SELECT touched.id, v.k, v.v FROM touched CROSS JOIN unnest({keys}, {values}) "
-        f"AS v(k, v) ON CONFLICT ({response}, {name}) DO UPDATE SET {value} = excluded.{value}"
+def _one_statement_upsert(
+    model: type[ItemAnswer] | type[QuestionAnswer], key: str, array: str
+) -> str:
+    """The upsert of one answer table in :func:`_save_sql`: its rows are the
+    touched response with each pair of two arrays."""
+    name = model._meta.model_name
+    pairs = f"unnest(%({name}_keys)s::text[], %({name}_values)s::{array})"
+    return _upsert_sql(
+        model,
+        key,
+        f"SELECT touched.id, v.k, v.v FROM touched CROSS JOIN {pairs} AS v(k, v)",  # noqa: S608
     )
 
 
@@ -225,8 +226,8 @@ def _save_sql() -> str:
         "FROM locked WHERE locked.accepts AND s.invitation_id = locked.id "
         "AND locked.times_issued = %(generation)s AND s.link_generation = %(generation)s "
         "RETURNING s.id), "
-        f"items AS ({_upsert_sql(ItemAnswer, 'item_id', 'smallint[]')}), "
-        f"questions AS ({_upsert_sql(QuestionAnswer, 'question_id', 'text[]')}) "
+        f"items AS ({_one_statement_upsert(ItemAnswer, 'item_id', 'smallint[]')}), "
+        f"questions AS ({_one_statement_upsert(QuestionAnswer, 'question_id', 'text[]')}) "
         "SELECT locked.accepts, locked.times_issued, touched.id FROM locked "
         "LEFT JOIN touched ON TRUE"
     )
