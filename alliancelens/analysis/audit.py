@@ -171,8 +171,8 @@ class Interval:
             truth.append(column.sums)
         self.points: list[FloatArray] = [np.concatenate(truth)]
 
-    def _objective(self, target: FloatArray) -> float:
-        """Set the target's mean as the objective; returns its size."""
+    def _objective(self, target: FloatArray) -> None:
+        """Set the target's mean as the objective."""
         size = float(target @ self.n)
         atoms = len(self.n)
         cost = np.zeros(self.width)
@@ -186,7 +186,6 @@ class Interval:
         if changed.size:
             self.highs.changeColsCost(changed.size, changed.astype(np.int32), cost[changed])
             self.cost = cost
-        return size
 
     def _solve(self, sense: Any) -> float:
         self.highs.changeObjectiveSense(sense)

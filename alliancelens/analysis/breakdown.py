@@ -144,6 +144,12 @@ class _ItemTable:
         return out
 
 
+def point_slot(scores: FloatArray, lowest: int) -> IntArray:
+    """The scale point each score rounds to, as 0, 1, … from ``lowest``:
+    half up (2.5 → 3), not half to even."""
+    return np.floor(scores + 0.5).astype(np.int64) - lowest
+
+
 def _perspective_table(
     scores: FloatArray, person_group: IntArray, groups: int, instrument: Instrument
 ) -> tuple[IntArray, FloatArray, FloatArray, list[dict[str, int]]]:
@@ -155,9 +161,8 @@ def _perspective_table(
         mean = np.bincount(group, x, minlength=groups) / count
         squares = np.bincount(group, (x - mean[group]) ** 2, minlength=groups)
         sd = np.sqrt(np.where(count >= 2, squares / (count - 1), np.nan))
-    # Half up (2.5 → 3), not half to even.
     lo, hi = instrument.scale.min, instrument.scale.max
-    rounded = np.floor(x + 0.5).astype(np.int64) - lo
+    rounded = point_slot(x, lo)
     width = hi - lo + 1
     table = np.bincount(group * width + rounded, minlength=groups * width).reshape(groups, width)
     distribution = [

@@ -28,7 +28,7 @@ from alliancelens.instrument import LEVELS, PERSPECTIVES, PHASES, Instrument
 
 from . import indicators as ind
 from .advice import advise, prompts_for
-from .breakdown import GroupKey, HideRule, breakdown
+from .breakdown import GroupKey, HideRule, breakdown, point_slot
 from .frame import COLUMNS, QUESTION_COLUMNS, AnswersError, empty_questions
 from .results import (
     AnalysisResult,
@@ -287,9 +287,7 @@ def _plans(
     it stays hidden, so the two publications together show no more than the
     earlier one did.
     """
-    kept = sorted(
-        (c, sorted(map(repr, (p.partners, p.levels, p.cells)))) for c, p in (keep or {}).items()
-    )
+    kept = sorted((c, _hidden_key(p)) for c, p in (keep or {}).items())
     digest = hashlib.sha256()
     for part in (
         repr((k, instrument.key, sums.partners, sums.levels, kept)).encode(),
@@ -310,6 +308,13 @@ def _plans(
         while len(_PLANS) > _PLANS_KEPT:
             _PLANS.popitem(last=False)
     return plans
+
+
+def _hidden_key(plan: Plan) -> tuple[tuple[str, ...], ...]:
+    """What a plan hides, in a fixed order (for the keys of kept plans)."""
+    return tuple(
+        tuple(sorted(map(repr, hidden))) for hidden in (plan.partners, plan.levels, plan.cells)
+    )
 
 
 def _make_plans(
@@ -338,18 +343,20 @@ def _make_plans(
     points = np.arange(lo, hi + 1, dtype=float)
     for n, p in enumerate(PERSPECTIVES):
         scored = ~np.isnan(sums.scores[:, n])
-        counts[p] = cells(np.bincount(cell[scored], minlength=people.size))
+        per_cell = np.bincount(cell[scored], minlength=people.size)
+        counts[p] = cells(per_cell)
         score = sums.scores[scored, n]
-        rounded = np.floor(score + 0.5).astype(np.int64) - lo
-        bins = np.bincount(cell[scored] * width + rounded, minlength=people.size * width).reshape(
-            people.size, width
+        bins = np.bincount(
+            cell[scored] * width + point_slot(score, lo), minlength=people.size * width
+        ).reshape(people.size, width)
+        # Each cell's scores: one stable sort by cell, cut at the cell sizes.
+        by_cell = np.split(
+            score[np.argsort(cell[scored], kind="stable")], np.cumsum(per_cell)[:-1]
         )
-        totals = np.bincount(cell[scored], score, minlength=people.size)
         published[p] = ColumnFigures(
             points,
             {atom(c): bins[c] for c in range(people.size)},
-            {atom(c): float(totals[c]) for c in range(people.size)},
-            {atom(c): score[cell[scored] == c] for c in range(people.size)},
+            {atom(c): by_cell[c] for c in range(people.size)},
         )
     answered = sums.counts[..., :-1].sum(axis=-1)
     flat = sums.counts[..., :-1].reshape(people.size, len(instrument.items), len(sums.points))
@@ -366,14 +373,11 @@ def _make_plans(
     for column, atoms in counts.items():
         kept = keep.get(column, empty)
         figures = published[column]
-        key = repr(
-            (sorted(atoms.items()), sorted(map(repr, (kept.partners, kept.levels, kept.cells))))
-        ).encode()
+        key = repr((sorted(atoms.items()), _hidden_key(kept))).encode()
         key += figures.points.tobytes()
         for atom_key in sorted(figures.distributions):
             key += repr(atom_key).encode() + np.asarray(figures.distributions[atom_key]).tobytes()
-            if figures.score_sums is not None and figures.scores is not None:
-                key += np.float64(figures.score_sums[atom_key]).tobytes()
+            if figures.scores is not None:
                 key += np.asarray(figures.scores[atom_key]).tobytes()
         if key not in same:
             same[key] = joint_plan(

@@ -35,13 +35,13 @@ UNION_SIZE = 3
 
 @dataclass(frozen=True)
 class ColumnFigures:
-    """What a column publishes per atom, for the auditor (audit.Column):
-    ``distributions[atom]`` counts per scale point, ``score_sums[atom]`` the
-    sum of perspective scores (None for a statement)."""
+    """What a column holds per atom, for the auditor (audit.Column):
+    ``distributions[atom]`` counts per scale point (for a perspective, of the
+    rounded scores), ``scores[atom]`` a perspective's scores (None for a
+    statement)."""
 
     points: npt.NDArray[np.float64]
     distributions: Mapping[tuple[Any, Any], npt.NDArray[np.int64]]
-    score_sums: Mapping[tuple[Any, Any], float] | None = None
     scores: Mapping[tuple[Any, Any], npt.NDArray[np.float64]] | None = None
 
 
@@ -125,12 +125,12 @@ def joint_plan(
     if published is not None:
         from .audit import Column
 
-        sums = published.score_sums
+        scores = None if published.scores is None else [published.scores[a] for a in atoms]
         column = Column(
             points=published.points,
             counts=np.array([published.distributions[a] for a in atoms], dtype=np.int64),
-            sums=None if sums is None else np.array([sums[a] for a in atoms], dtype=float),
-            scores=None if published.scores is None else [published.scores[a] for a in atoms],
+            sums=None if scores is None else np.array([s.sum() for s in scores], dtype=float),
+            scores=scores,
         )
     zero = np.zeros(len(atoms))
     while True:
