@@ -103,9 +103,7 @@ def link_data(invitation: Invitation) -> dict[str, Any]:
     and no e-mail address; everything stored about a person goes to their
     own address (participant_data_send).
     """
-    response = ScanResponse.objects.filter(
-        invitation=invitation, link_generation=invitation.times_issued
-    ).first()
+    response = invitation.responses_through_this_link().first()
     return {
         "about": "What was given through this link: the round and the answers given "
         "through it. Everything else stored about you (earlier rounds, your e-mail "

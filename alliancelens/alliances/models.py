@@ -533,6 +533,13 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.participant} → {self.round}"
 
+    def responses_through_this_link(self) -> models.QuerySet[ScanResponse]:
+        """The invitation's response if its answers came through the link it
+        was loaded by (``times_issued``): answers given through an earlier
+        link are never shown through a newer one, whoever holds it (perhaps
+        the person who issued it)."""
+        return ScanResponse.objects.filter(invitation=self, link_generation=self.times_issued)
+
 
 class ScanResponse(models.Model):
     """The answers of one invitation: a draft until submitted, editable until closing.

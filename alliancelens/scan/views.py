@@ -12,7 +12,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -100,7 +99,9 @@ def token_view(view: View) -> View:
 def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     rnd = invitation.round
     closed = rnd.is_past_closing()
-    submitted = _through_this_link(invitation).filter(submitted_at__isnull=False).exists()
+    submitted = (
+        invitation.responses_through_this_link().filter(submitted_at__isnull=False).exists()
+    )
     return render(
         request,
         "scan/unavailable.html",
@@ -115,19 +116,11 @@ def _unavailable(request: HttpRequest, invitation: Invitation, token: str) -> Ht
     )
 
 
-def _through_this_link(invitation: Invitation) -> QuerySet[ScanResponse]:
-    """The invitation's response if its answers came through the request's
-    link: answers given through an earlier link of the same invitation are
-    never shown through a newer one (whoever holds it, perhaps the person
-    who issued it)."""
-    return ScanResponse.objects.filter(
-        invitation=invitation, link_generation=invitation.times_issued
-    )
-
-
 def _response(invitation: Invitation) -> ScanResponse | None:
     return (
-        _through_this_link(invitation).prefetch_related("item_answers", "question_answers").first()
+        invitation.responses_through_this_link()
+        .prefetch_related("item_answers", "question_answers")
+        .first()
     )
 
 
@@ -178,7 +171,7 @@ def _step_url(token: str, step: str) -> str:
 @token_view
 def resume(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """The link itself: go back to where the respondent left off."""
-    response = _through_this_link(invitation).first()
+    response = invitation.responses_through_this_link().first()
     if response is None or not response.last_step:
         return redirect(_step_url(token, "intro"))
     if response.last_step == "done" or response.last_step not in STEPS:
@@ -350,7 +343,7 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
 
 @token_view
 def thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    stored = _through_this_link(invitation).filter(submitted_at__isnull=False).first()
+    stored = invitation.responses_through_this_link().filter(submitted_at__isnull=False).first()
     if stored is None:
         return redirect(_step_url(token, "review"))
     return render(
