@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop 
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DB_CONN_MAX_AGE=0 SECURE_SSL_REDIRECT=0
 
-.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest calibrate
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_save.py
 	bash scripts/with-postgres.sh $(BIN)/python scripts/bench_save.py
+
+# How often "partners see it differently" fires when nothing is there, and
+# how often a planted difference is found: simulated alliances through the
+# whole engine (docs/statistics.md, "Calibration"); exits 1 on a missed target.
+calibrate: setup
+	DEBUG=1 $(BIN)/python -m alliancelens.analysis.calibration
 
 # 200 respondents completing the scan at once against gunicorn on loopback;
 # SQLite by default, PostgreSQL when DATABASE_URL is set (docs/benchmarks.md).

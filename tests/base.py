@@ -155,7 +155,7 @@ def results_table(html: bytes) -> dict[str, list[str]]:
     rows = {}
     for row in re.findall(rb"<tr><th scope=\"row\">(.*?)</tr>", table.group(1), re.S):
         label, _, rest = row.partition(b"</th>")
-        cells = [strip_tags(c).strip() for c in re.findall(rb"<td>(.*?)</td>", rest, re.S)]
+        cells = [strip_tags(c).strip() for c in re.findall(rb"<td[^>]*>(.*?)</td>", rest, re.S)]
         rows[strip_tags(label).strip()] = cells
     return rows
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from alliancelens.analysis import AnswersError, analyze, answers_frame, joint_plan
 from alliancelens.analysis.engine import perspective_scores
 from alliancelens.analysis.sums import sums_of
-from alliancelens.instrument import PERSPECTIVES, latest_instrument
+from alliancelens.instrument import PERSPECTIVES, get_instrument
 
-INSTRUMENT = latest_instrument()
+INSTRUMENT = get_instrument("reflection-core", 1)  # fixtures written for v1
 
 
 def rows_for(respondent: str, partner: str, values: dict[str, float], level: str = "professional"):

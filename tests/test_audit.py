@@ -25,9 +25,9 @@ from scipy.optimize import linprog
 from alliancelens.analysis import analyze, answers_frame
 from alliancelens.analysis.audit import PROTECTION
 from alliancelens.analysis.publication import published_view
-from alliancelens.instrument import latest_instrument
+from alliancelens.instrument import get_instrument
 
-INSTRUMENT = latest_instrument()
+INSTRUMENT = get_instrument("reflection-core", 1)  # fixtures written for v1
 POINTS = np.arange(1.0, 6.0)
 LEVELS = ("board", "management", "professional")
 

@@ -17,16 +17,23 @@ from django.utils import translation
 
 from alliancelens.alliances.models import Alliance
 from alliancelens.analysis import AnswersError
-from alliancelens.instrument import latest_instrument
+from alliancelens.instrument import get_instrument
+from alliancelens.instrument.loader import DATA_DIR
 from alliancelens.results.adapter import round_answers, round_questions
 
 from .base import results_table
 
-INSTRUMENT = latest_instrument()
+INSTRUMENT = get_instrument("reflection-core", 1)  # fixtures written for v1
 HEADER = ["respondent", "partner", "level", "round", "item", "value"]
 
 
+V1_FILE = str(DATA_DIR / "reflection-core" / "v1.yaml")
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI on the v1 instrument, which the fixtures here are written for."""
+    if "--instrument" not in args:
+        args = (*args, "--instrument", V1_FILE)
     return subprocess.run(
         [sys.executable, "-m", "alliancelens", "analyze", *args],
         capture_output=True,

@@ -12,6 +12,7 @@ import pytest
 
 from alliancelens.alliances.models import Level, Participant, Partner
 from alliancelens.alliances.services import round_close
+from alliancelens.instrument import latest_instrument
 
 from .base import AllianceTestCase, DemoTestCase
 
@@ -44,9 +45,11 @@ class DemoExportTests(DemoTestCase):
         ]
         assert header[-6:] == [*(f"answered_{v}" for v in range(1, 6)), "dont_know"]
         about = {row[0].value: row[1].value for row in book["about"].iter_rows()}
-        assert about["instrument"] == "reflection-core" and about["instrument_version"] == "1"
+        assert about["instrument"] == "reflection-core" and about["instrument_version"] == str(
+            latest_instrument().version
+        )
         codebook = {row[0].value: row[1].value for row in book["codebook"].iter_rows(min_row=2)}
-        assert codebook["amb_direction"].startswith("We hebben samen een ambitie")
+        assert codebook["amb_not_alone"].startswith("Wat we samen willen bereiken")
         trends = [c.value for c in book["trends"][1]]
         assert trends[:3] == ["perspective", "from_round", "to_round"]
         assert book["trends"].max_row == 1 + 5  # round 1 → 2, five perspectives
@@ -64,7 +67,7 @@ class DemoExportTests(DemoTestCase):
             "level",
             "partner_level",
         }
-        assert "reflection-core@1" in meta.file_label
+        assert f"reflection-core@{latest_instrument().version}" in meta.file_label
         assert frame["mean"].dropna().between(1, 5).all()
 
     def test_csv_and_codebook(self):
@@ -72,7 +75,7 @@ class DemoExportTests(DemoTestCase):
         frame = pd.read_csv(io.StringIO(text))
         assert list(frame.columns[:4]) == ["round", "group", "partner", "level"]
         codebook = self.get("codebook").decode("utf-8-sig")
-        assert "amb_direction" in codebook and "# instrument_version" in codebook
+        assert "amb_not_alone" in codebook and "# instrument_version" in codebook
 
     def test_every_figure_in_a_file_is_one_the_results_page_shows(self):
         """Files add nothing to the page: set against it, they cannot give
@@ -189,4 +192,4 @@ class SmallGroupExportTests(AllianceTestCase):
         assert "respondent" not in figures.columns
         # One row per group and measure: 1 alliance + 4 partners + levels + cells.
         per_group = figures.groupby(["group", "partner", "level"], dropna=False).size()
-        assert set(per_group) == {5 + 45}
+        assert set(per_group) == {5 + len(latest_instrument().items)}

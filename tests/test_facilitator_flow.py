@@ -236,7 +236,7 @@ class RoundManagementTests(AllianceTestCase):
         rnd = self.open_round()
         assert self.client.get(f"{self.base}/rounds/1/results/").status_code == 200
         token = self.token_for(rnd, self.participants[0])
-        self.client.post(f"/r/{token}/p/ambition/", {"amb_direction": "4", "nav": "next"})
+        self.client.post(f"/r/{token}/p/ambition/", {"amb_not_alone": "4", "nav": "next"})
         self.client.post(f"/r/{token}/review/")
         round_close(rnd=rnd)
         page = self.client.get(f"{self.base}/rounds/1/results/")

@@ -752,16 +752,16 @@ _ROW = {"respondent": "r0", "partner": "A", "level": "board", "round": 1}
 @fuzz(40)
 @given(answer_rows(), k_values)
 # Found in CI: several mistakes at once; the first one in the engine's order is named.
-@example([{**_ROW, "item": "amb_direction", "value": 0.0}] * 2, 3)
+@example([{**_ROW, "item": "amb_not_alone", "value": 0.0}] * 2, 3)
 @example(
     [
-        {**_ROW, "item": "amb_direction", "value": 0.0},
+        {**_ROW, "item": "amb_not_alone", "value": 0.0},
         {**_ROW, "partner": "B", "item": "amb_board_backing", "value": 2.0},
     ],
     3,
 )
 @example(
-    [{**_ROW, "item": "amb_direction", "value": 2.0}] * 2
+    [{**_ROW, "item": "amb_not_alone", "value": 2.0}] * 2
     + [{**_ROW, "partner": "B", "item": "amb_board_backing", "value": 2.0}],
     3,
 )

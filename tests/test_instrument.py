@@ -36,9 +36,34 @@ def problems_of(data: Any) -> list[str]:
 
 def test_core_instrument_loads_with_its_id_and_version():
     instrument = latest_instrument()
-    assert (instrument.id, instrument.version) == ("reflection-core", 1)
-    assert ("reflection-core", 1) in available_instruments()
+    assert (instrument.id, instrument.version) == ("reflection-core", 2)
+    assert {("reflection-core", 1), ("reflection-core", 2)} <= set(available_instruments())
     assert get_instrument("reflection-core", 1) is get_instrument("reflection-core", 1)
+
+
+def test_v2_keeps_about_fifty_statements_and_words_give_and_take_alike():
+    v1, v2 = get_instrument("reflection-core", 1), get_instrument("reflection-core", 2)
+    assert 45 <= len(v2.items) <= 55
+    assert v2.exchange_comparable and not v1.exchange_comparable
+    # A statement kept from v1 keeps its id and its wording; a changed one
+    # gets a new id (docs/instrument-v2.md).
+    for item in v2.items:
+        if v1.has_item(item.id):
+            assert v1.item(item.id).text == item.text, item.id
+    # Every reverse-worded statement says what a high score means.
+    for instrument in (v1, v2):
+        for item in instrument.items:
+            if item.reverse:
+                assert item.meant and item.reads("en") == item.meant["en"], item.id
+            else:
+                assert item.reads("nl") == item.text["nl"]
+
+
+def test_meant_is_refused_on_a_positively_worded_statement():
+    data = raw_core()
+    data["items"][0]["meant"] = {"nl": "x", "en": "y"}
+    with pytest.raises(InstrumentError, match="only for reverse-worded"):
+        parse_instrument(data)
 
 
 def test_core_covers_each_perspective_with_at_least_six_statements():

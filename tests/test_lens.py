@@ -13,9 +13,9 @@ from alliancelens.analysis import Context, analyze, analyze_rounds, answers_fram
 from alliancelens.analysis.advice import AdviceError, advise, load_rules, parse_rules
 from alliancelens.analysis.engine import perspective_scores
 from alliancelens.analysis.sums import sums_of
-from alliancelens.instrument import FACETS, PERSPECTIVES, PHASES, latest_instrument
+from alliancelens.instrument import FACETS, PERSPECTIVES, PHASES, get_instrument
 
-INSTRUMENT = latest_instrument()
+INSTRUMENT = get_instrument("reflection-core", 1)  # fixtures written for v1
 
 
 def people(
@@ -24,12 +24,13 @@ def people(
     level: str = "professional",
     round: int = 1,
     prefix: str = "",
+    instrument=INSTRUMENT,
 ):
     """One respondent per value, answering every statement with that value
     before reversal (so every perspective score equals the value)."""
     rows = []
     for n, value in enumerate(values):
-        for item in INSTRUMENT.items:
+        for item in instrument.items:
             raw = (6 - value) if item.reverse else value
             rows.append(
                 {
@@ -82,7 +83,7 @@ def test_level_gap_is_board_minus_professional():
     assert gap.gap == pytest.approx(7 / 3)
 
 
-def test_ambition_index_is_the_product_of_rescaled_facets():
+def test_ambition_index_is_the_geometric_mean_of_rescaled_facets():
     rows = []
     facet_value = {"promise": 5, "commitment": 4, "action": 2}
     for n in range(3):
@@ -101,7 +102,7 @@ def test_ambition_index_is_the_product_of_rescaled_facets():
     result = analyze(answers_frame(rows), INSTRUMENT, k=3)
     index = result.ambition_index
     assert index.facets == {"promise": 5.0, "commitment": 4.0, "action": 2.0}
-    assert index.index == pytest.approx(1.0 * 0.75 * 0.25 * 100)
+    assert index.index == pytest.approx((1.0 * 0.75 * 0.25) ** (1 / 3) * 100)
     assert index.weakest == "action"
     # Much promise, little action: pseudo-collaboration risk is raised.
     assert result.pseudo_collaboration.components["promise_over_action"] == pytest.approx(1.0)
@@ -109,18 +110,50 @@ def test_ambition_index_is_the_product_of_rescaled_facets():
     assert result.pseudo_collaboration.level == "high"
 
 
-def test_give_and_take_flags_an_imbalance():
-    rows = people("A", [3, 3, 3]) + people("B", [3, 3, 3])
+def test_the_ambition_index_is_zero_with_one_zero_factor_and_sensible_when_mildly_positive():
+    def index(promise: float, commitment: float, action: float) -> float | None:
+        rows = []
+        for n in range(3):
+            for item in INSTRUMENT.items_for("ambition"):
+                facets = {"promise": promise, "commitment": commitment, "action": action}
+                value = facets[str(item.facet)]
+                rows.append(
+                    (f"r{n}", "A", "board", 1, item.id, 6 - value if item.reverse else value)
+                )
+        return analyze(answers_frame(rows), INSTRUMENT, k=3).ambition_index.index
+
+    assert index(5, 5, 1) == 0.0
+    assert index(3.5, 3.5, 3.5) == pytest.approx(62.5)  # the product read 24
+    assert index(3, 3, 3) == pytest.approx(50.0)
+
+
+V2 = get_instrument("reflection-core", 2)
+
+
+def test_give_and_take_flags_an_imbalance_only_when_both_are_worded_alike():
+    gets, brings = "int_gets_fair_share", "int_brings_fair_share"
+    rows = people("A", [3] * 6, instrument=V2) + people("B", [3, 4, 3, 4, 3, 4], instrument=V2)
     for row in rows:
-        if row["partner"] == "A" and row["item"] == "int_gets":
+        if row["partner"] == "A" and row["item"] == gets:
             row["value"] = 1
-        if row["partner"] == "A" and row["item"] == "int_brings":
+        if row["partner"] == "A" and row["item"] == brings:
             row["value"] = 5
-    result = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    result = analyze(answers_frame(rows), V2, k=3)
     by_partner = {g.partner: g for g in result.give_take}
     assert by_partner["A"].balance == pytest.approx(-4)
+    assert by_partner["A"].ci_low < -4 < by_partner["A"].ci_high
     assert by_partner["A"].imbalance and not by_partner["B"].imbalance
     assert result.indicators["give_take.imbalanced"] == 1
+    assert "give_and_take_balance" in {a.id for a in result.advice}
+    # Version 1 sets an amount ("brings a lot") against a judgement: both are
+    # shown, no balance is drawn and no advice rests on it.
+    old = people("A", [3] * 6) + people("B", [3] * 6)
+    for row in old:
+        if row["partner"] == "A" and row["item"] == "int_brings":
+            row["value"] = 5
+    v1 = analyze(answers_frame(old), INSTRUMENT, k=3)
+    a = {g.partner: g for g in v1.give_take}["A"]
+    assert a.gets == 3 and a.brings == 5 and a.balance is None and not a.imbalance
 
 
 def phase_rows(phases: list[str]):
@@ -180,7 +213,7 @@ def test_trends_between_rounds_are_paired_where_people_answered_both():
 def test_alpha_is_reported_with_its_n_and_flagged_when_low():
     rows = []
     values = [1, 5, 2, 4, 3, 1, 5]  # answers that do not hang together
-    for n in range(7):
+    for n in range(14):
         for j, item in enumerate(INSTRUMENT.items_for("process")):
             rows.append(
                 {
@@ -192,9 +225,15 @@ def test_alpha_is_reported_with_its_n_and_flagged_when_low():
                     "value": values[(n + 3 * j) % 7],
                 }
             )
-    summary = analyze(answers_frame(rows), INSTRUMENT, k=3).perspectives["process"]
-    assert summary.alpha_n == 7
+    frame = answers_frame(rows)
+    summary = analyze(frame, INSTRUMENT, k=3).perspectives["process"]
+    assert summary.alpha_n == summary.alpha_pairs == 14
     assert summary.alpha is not None and summary.alpha < 0.7 and summary.alpha_low
+    # On seven people the same α is given but not called low: too few to tell.
+    few = analyze(frame[frame["respondent"].isin([f"r{n}" for n in range(7)])], INSTRUMENT, k=3)
+    assert few.perspectives["process"].alpha is not None
+    assert few.perspectives["process"].alpha_pairs == 7
+    assert not few.perspectives["process"].alpha_low
 
 
 # --- advice --------------------------------------------------------------------
@@ -366,9 +405,11 @@ def test_facets_cover_every_ambition_statement():
     assert {i.facet for i in INSTRUMENT.items_for("ambition")} == set(FACETS)
 
 
-def test_an_exact_gap_of_one_point_is_flagged_despite_rounding_noise():
+def test_an_exact_gap_of_the_minimum_is_flagged_despite_rounding_noise():
+    """Means 2.67 and 1.67 differ by 0.9999999999999998: at a minimum gap of
+    1.0 this counts as 1.0. Large groups make the difference certain."""
     rows = []
-    for partner, values in (("A", [3, 3, 2]), ("B", [2, 2, 1])):
+    for partner, values in (("A", [3, 3, 2] * 8), ("B", [2, 2, 1] * 8)):
         for n, value in enumerate(values):
             rows.append(
                 {
@@ -380,9 +421,10 @@ def test_an_exact_gap_of_one_point_is_flagged_despite_rounding_noise():
                     "value": value,
                 }
             )
-    result = analyze(answers_frame(rows), INSTRUMENT, k=3)
+    result = analyze(answers_frame(rows), INSTRUMENT, k=3, context=Context(gap_threshold=1.0))
     gap = next(d for d in result.divergence if d.id == "amb_direction")
-    assert gap.flagged
+    assert gap.gap != 1.0 and round(gap.gap, 9) == 1.0
+    assert gap.flagged and gap.pairs[0].higher == "A"
 
 
 def test_a_paired_change_is_hidden_when_it_would_expose_a_newcomer():

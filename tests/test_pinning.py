@@ -15,32 +15,35 @@ from .base import AllianceTestCase
 class PinningTests(AllianceTestCase):
     def test_a_new_instrument_version_never_changes_a_live_round(self):
         rnd = self.open_round()
-        assert (rnd.instrument_id, rnd.instrument_version) == ("reflection-core", 1)
+        shipped = latest_instrument().version
+        assert (rnd.instrument_id, rnd.instrument_version) == ("reflection-core", shipped)
         token = self.token_for(rnd, self.participants[0])
-        v1_text = rnd.instrument.item("amb_direction").text["nl"]
+        old_text = rnd.instrument.items[0].text["nl"]
 
-        # Ship a version 2 with a reworded first statement.
+        # Ship a next version with a reworded first statement.
+        newer = shipped + 1
         data_dir = self.tmp / "data"
         shutil.copytree(loader.DATA_DIR, data_dir)
-        v2 = yaml.safe_load((data_dir / "reflection-core" / "v1.yaml").read_text(encoding="utf-8"))
-        v2["version"] = 2
-        v2["items"][0]["text"]["nl"] = "Een heel andere stelling."
-        (data_dir / "reflection-core" / "v2.yaml").write_text(yaml.safe_dump(v2), encoding="utf-8")
+        folder = data_dir / "reflection-core"
+        data = yaml.safe_load((folder / f"v{shipped}.yaml").read_text(encoding="utf-8"))
+        data["version"] = newer
+        data["items"][0]["text"]["nl"] = "Een heel andere stelling."
+        (folder / f"v{newer}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
         original = loader.DATA_DIR
         loader.DATA_DIR = data_dir
         get_instrument.cache_clear()
         try:
-            assert latest_instrument().version == 2
+            assert latest_instrument().version == newer
             page = self.client.get(f"/r/{token}/p/ambition/")
-            self.assertContains(page, v1_text)
+            self.assertContains(page, old_text)
             self.assertNotContains(page, "Een heel andere stelling.")
             rnd2 = self.open_round("Ronde 2")
-            assert rnd2.instrument_version == 2
-            # A draft made before v2 shipped is pinned when it opens.
+            assert rnd2.instrument_version == newer
+            # A draft made before the new version shipped is pinned when it opens.
             draft = round_create(alliance=self.alliance, title="Concept")
             draft.instrument_version = 1
             draft.save()
-            assert round_open(rnd=draft).instrument_version == 2
+            assert round_open(rnd=draft).instrument_version == newer
         finally:
             loader.DATA_DIR = original
             get_instrument.cache_clear()
@@ -54,3 +57,21 @@ class PinningTests(AllianceTestCase):
 
     def tearDown(self):
         self._tmp.cleanup()
+
+
+class SeriesTests(AllianceTestCase):
+    def test_trends_stay_within_one_instrument_version(self):
+        from alliancelens.alliances.models import Round
+        from alliancelens.results.adapter import series_of
+
+        shipped = latest_instrument().version
+        old = round_create(alliance=self.alliance, title="Oud")
+        same = round_create(alliance=self.alliance, title="Zelfde")
+        now = round_create(alliance=self.alliance, title="Nu")
+        Round.objects.filter(pk=old.pk).update(state=Round.State.CLOSED, instrument_version=1)
+        Round.objects.filter(pk=same.pk).update(
+            state=Round.State.CLOSED, instrument_version=shipped
+        )
+        Round.objects.filter(pk=now.pk).update(instrument_version=shipped)
+        now.refresh_from_db()
+        assert [r.title for r in series_of(now)] == ["Zelfde", "Nu"]

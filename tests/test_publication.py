@@ -202,7 +202,7 @@ class PublicationTests(AllianceTestCase):
         # As if an earlier lens had hidden Gemeente and one statement of Zorg.
         data = json.loads(stored.result)
         data["result"]["partners"]["Gemeente"]["suppressed"] = True
-        data["result"]["partners"]["Zorg"]["items"]["amb_direction"]["hidden"] = True
+        data["result"]["partners"]["Zorg"]["items"]["amb_not_alone"]["hidden"] = True
         PublishedResult.objects.filter(pk=stored.pk).update(schema=0, result=json.dumps(data))
         again = publication_of(Round.objects.get(pk=rnd.pk)).published.result
         assert PublishedResult.objects.get(round=rnd).schema != 0
@@ -210,7 +210,7 @@ class PublicationTests(AllianceTestCase):
         assert gemeente.suppressed or all(
             s.hidden for s in [*gemeente.items.values(), *gemeente.perspectives.values()]
         )
-        assert again.partners["Zorg"].items["amb_direction"].hidden
+        assert again.partners["Zorg"].items["amb_not_alone"].hidden
         assert not again.partners["Zorg"].items["amb_fine_words"].hidden
 
     def test_a_stored_result_reads_back_equal_to_the_computed_one(self):
@@ -227,7 +227,7 @@ class PublicationTests(AllianceTestCase):
         assert published.result == published_view(round_analysis(rnd))
         gemeente = published.result.partners["Gemeente"]
         assert all(s.sd is None and not s.distribution for s in gemeente.items.values())
-        assert published.result.items["amb_direction"].distribution
+        assert published.result.items["amb_not_alone"].distribution
 
 
 def test_charts_drawn_in_threads_at_once_equal_charts_drawn_one_by_one():

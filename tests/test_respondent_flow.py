@@ -29,7 +29,7 @@ class RespondentFlowTests(AllianceTestCase):
         self.assertContains(intro, "Welkom")
         self.assertContains(intro, "privacy")
         data = full_answers("ambition", "4")
-        data["amb_direction"] = "dk"
+        data["amb_not_alone"] = "dk"
         data["ambition_own_words"] = "Minder wachtlijsten in de wijk"
         page = self.client.post(self.url("p/ambition/"), data)
         self.assertRedirects(page, self.url("p/interests/"))
@@ -63,9 +63,9 @@ class RespondentFlowTests(AllianceTestCase):
         assert response.partner == self.participant.partner
         assert response.level == self.participant.level
         answers = dict(response.item_answers.values_list("item_id", "value"))
-        assert answers["amb_direction"] is None  # don't know
-        assert answers["amb_meaning_own"] == 4
-        assert answers["int_known"] == 3  # changed on the second visit
+        assert answers["amb_not_alone"] is None  # don't know
+        assert answers["amb_matters_own"] == 4
+        assert answers["int_open_cards"] == 3  # changed on the second visit
         assert len(answers) == len(latest_instrument().items)
         assert QuestionAnswer.objects.get(
             response=response, question_id="ambition_own_words"
@@ -96,9 +96,9 @@ class RespondentFlowTests(AllianceTestCase):
     def test_clearing_an_answer_removes_it(self):
         self.client.post(self.url("p/organisation/"), full_answers("organisation", "5"))
         data = full_answers("organisation", "5")
-        del data["org_money"]
+        del data["org_money_division_agreed"]
         self.client.post(self.url("p/organisation/"), data)
-        assert not ItemAnswer.objects.filter(item_id="org_money").exists()
+        assert not ItemAnswer.objects.filter(item_id="org_money_division_agreed").exists()
         assert ItemAnswer.objects.filter(item_id="org_who_decides", value=5).exists()
 
     def test_a_double_submit_never_creates_a_second_response(self):
@@ -114,7 +114,7 @@ class RespondentFlowTests(AllianceTestCase):
         assert ScanResponse.objects.filter(invitation__participant=self.participant).count() == 1
         response = ScanResponse.objects.get()
         assert response.times_submitted == 3
-        assert ItemAnswer.objects.get(response=response, item_id="amb_direction").value == 1
+        assert ItemAnswer.objects.get(response=response, item_id="amb_not_alone").value == 1
         assert submitted(self.round) == 1
 
     def test_answers_stay_editable_after_submitting_until_the_round_closes(self):
@@ -146,9 +146,9 @@ class RespondentFlowTests(AllianceTestCase):
         invitation = Invitation.objects.for_token(self.token)
         assert invitation is not None
         response_save(
-            invitation=invitation, step="interests", items={"amb_direction": 4}, questions={}
+            invitation=invitation, step="interests", items={"amb_not_alone": 4}, questions={}
         )
-        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+        assert ItemAnswer.objects.get(item_id="amb_not_alone").value == 4
         # Closed in the meantime by its time: the loaded invitation still says open.
         Round.objects.filter(pk=self.round.pk).update(
             closes_at=timezone.now() - timedelta(seconds=1)
@@ -156,9 +156,9 @@ class RespondentFlowTests(AllianceTestCase):
         assert invitation.round.closes_at == later
         with self.assertRaises(RoundClosedError):
             response_save(
-                invitation=invitation, step="process", items={"amb_direction": 1}, questions={}
+                invitation=invitation, step="process", items={"amb_not_alone": 1}, questions={}
             )
-        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+        assert ItemAnswer.objects.get(item_id="amb_not_alone").value == 4
 
     def test_a_round_past_its_closing_time_accepts_nothing(self):
         self.round.closes_at = timezone.now() - timedelta(minutes=1)
@@ -186,7 +186,7 @@ class RespondentFlowTests(AllianceTestCase):
         assert switch["Referrer-Policy"] == "no-referrer"
         page = self.client.get(f"/r/{token}/intro/")
         self.assertContains(page, "Welkom")
-        statement = latest_instrument().item("amb_direction").text
+        statement = latest_instrument().items_for("ambition")[0].text
         self.assertContains(self.client.get(f"/r/{token}/p/ambition/"), statement["nl"])
 
     def test_forms_post_with_a_null_origin_but_never_from_another_site(self):
@@ -198,7 +198,7 @@ class RespondentFlowTests(AllianceTestCase):
             self.url("p/ambition/"), data, headers={"origin": "http://testserver"}
         )
         assert same.status_code == 302
-        data["amb_direction"] = "1"
+        data["amb_not_alone"] = "1"
         forged = self.client.post(
             self.url("p/ambition/"), data, headers={"origin": "https://evil.example"}
         )
@@ -210,14 +210,14 @@ class RespondentFlowTests(AllianceTestCase):
             headers={"origin": "null", "sec-fetch-site": "cross-site"},
         )
         assert hidden.status_code == 403
-        assert ItemAnswer.objects.get(item_id="amb_direction").value == 4
+        assert ItemAnswer.objects.get(item_id="amb_not_alone").value == 4
         own = self.client.post(
             self.url("p/ambition/"),
             data,
             headers={"origin": "null", "sec-fetch-site": "same-origin"},
         )
         assert own.status_code == 302
-        assert ItemAnswer.objects.get(item_id="amb_direction").value == 1
+        assert ItemAnswer.objects.get(item_id="amb_not_alone").value == 1
 
     def test_submitting_with_no_statement_answered_is_refused(self):
         self.client.post(

@@ -116,7 +116,7 @@ class ScopedResultsTests(AllianceTestCase):
         html = self.results(self.lead)
         text = visible_text(html)
         table = results_table(html)
-        assert len(table["Ambition"]) == 2  # overall and agreement: no partner column
+        assert len(table["Ambition"]) == 3  # overall, agreement, α: no partner column
         assert "Woningcorporatie" not in text
         assert "fewer than two other partners answered" in text
 

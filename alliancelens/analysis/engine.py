@@ -18,7 +18,7 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
@@ -30,15 +30,18 @@ from . import indicators as ind
 from .advice import advise, prompts_for
 from .breakdown import GroupKey, HideRule, breakdown, point_slot
 from .frame import COLUMNS, QUESTION_COLUMNS, AnswersError, empty_questions
+from .inference import ALPHA, MIN_CHANGE, MIN_GAP, benjamini_hochberg, mean_interval, welch
 from .results import (
     AnalysisResult,
+    Disagreement,
     GroupSummary,
+    LevelGap,
     PerspectiveSummary,
     RoundsResult,
     Stat,
     Trend,
 )
-from .stats import ad_cutoff, cronbach_alpha, paired_t_p
+from .stats import ad_cutoff, cronbach_alpha_available, paired_t_p
 from .sums import Sums, sums_of
 from .suppression import ColumnFigures, Plan, joint_plan
 
@@ -49,10 +52,17 @@ class Context:
 
     declared_phase: str | None = None
     stage: str | None = None
-    gap_threshold: float = 1.0
+    # The smallest difference between partners or levels worth discussing
+    # (a difference must also be larger than chance: inference.py).
+    gap_threshold: float = MIN_GAP
     disagreement_threshold: float = 0.7
-    imbalance_threshold: float = 1.0
+    imbalance_threshold: float = MIN_GAP
     alpha_threshold: float = 0.7
+
+
+# A low-α warning needs at least this many people behind every covariance:
+# on a handful of people α swings too much to say anything.
+ALPHA_MIN_PAIRS = 10
 
 
 def perspective_scores(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -149,10 +159,12 @@ def _analyze(
     perspectives = {}
     for p in instrument.perspectives:
         matrix = sums.answers[:, sums.item_perspective == PERSPECTIVES.index(p.id)]
-        # Statements nobody answered take no part (they would leave no complete case).
+        # Statements nobody answered take no part (they would leave no pair).
         matrix = matrix[:, ~np.isnan(matrix).all(axis=0)]
-        alpha, alpha_n = cronbach_alpha(matrix) if not everything_hidden else (None, 0)
-        if alpha_n < k:
+        alpha, alpha_n, pairs = (
+            cronbach_alpha_available(matrix) if not everything_hidden else (None, 0, 0)
+        )
+        if pairs < k:
             alpha = None
         stat = overall.perspectives.get(p.id, Stat(None, None, 0))
         perspectives[p.id] = PerspectiveSummary(
@@ -160,7 +172,10 @@ def _analyze(
             stat=stat,
             alpha=alpha,
             alpha_n=alpha_n,
-            alpha_low=alpha is not None and round(alpha, 9) < context.alpha_threshold,
+            alpha_low=alpha is not None
+            and pairs >= ALPHA_MIN_PAIRS
+            and round(alpha, 9) < context.alpha_threshold,
+            alpha_pairs=pairs,
         )
 
     # --- partners, levels, partner × level: one suppression plan per column --
@@ -192,9 +207,11 @@ def _analyze(
         questions, instrument, k=k, declared=context.declared_phase, perspective_means=means
     )
     pseudo = ind.pseudo_collaboration(overall.items, ambition.facets, instrument)
-    give_take = ind.give_and_take(partners, instrument, threshold=context.imbalance_threshold)
+    give_take = ind.give_and_take(
+        partners, overall.items, instrument, threshold=context.imbalance_threshold
+    )
     disagreement = ind.disagreement(partners, instrument, threshold=context.disagreement_threshold)
-    level_gap = ind.level_gaps(levels, instrument)
+    level_gap = ind.level_gaps(levels, sums, instrument, threshold=context.gap_threshold)
 
     indicators = _indicators(
         instrument=instrument,
@@ -202,14 +219,14 @@ def _analyze(
         perspectives=perspectives,
         items=overall.items,
         divergence=divergence,
-        disagreement_count=len(disagreement),
-        level_gap={p: g.gap for p, g in level_gap.items()},
+        disagreement=disagreement,
+        level_gap=level_gap,
         ambition=ambition,
         give_take_imbalanced=sum(g.imbalance for g in give_take),
         phase=phase,
         stage=context.stage,
         pseudo_score=pseudo.score,
-        previous=previous,
+        trends=[] if previous is None else _changes_since(previous, perspectives, number),
     )
     return AnalysisResult(
         instrument=instrument.key,
@@ -236,8 +253,6 @@ def _analyze(
 
 
 def _with_prompts(d: Any) -> Any:
-    from dataclasses import replace
-
     return replace(d, prompts=prompts_for(d))
 
 
@@ -399,14 +414,14 @@ def _indicators(
     perspectives: dict[str, PerspectiveSummary],
     items: dict[str, Stat],
     divergence: list[Any],
-    disagreement_count: int,
-    level_gap: dict[str, float | None],
+    disagreement: list[Disagreement],
+    level_gap: Mapping[str, LevelGap],
     ambition: Any,
     give_take_imbalanced: int,
     phase: Any,
     stage: str | None,
     pseudo_score: float | None,
-    previous: AnalysisResult | None,
+    trends: list[Trend],
 ) -> dict[str, Any]:
     """The flat name → value table that advice rules read (docs/advice.md)."""
     out: dict[str, Any] = {"n_respondents": n_total, "stage": stage}
@@ -426,12 +441,24 @@ def _indicators(
     for d in divergence:
         if d.kind == "perspective":
             out[f"divergence.{d.id}.gap"] = d.gap
+            out[f"divergence.{d.id}.flagged"] = int(d.flagged)
     item_gaps = [d.gap for d in divergence if d.kind == "item"]
     out["divergence.max_item_gap"] = max(item_gaps) if item_gaps else None
     out["divergence.flagged_items"] = sum(1 for d in divergence if d.kind == "item" and d.flagged)
-    out["disagreement.count"] = disagreement_count
+    out["divergence.flagged"] = sum(1 for d in divergence if d.flagged)
+    out["disagreement.count"] = len(disagreement)
+    for p in PERSPECTIVES:
+        out[f"disagreement.{p}"] = sum(1 for d in disagreement if d.perspective == p)
     for p, gap in level_gap.items():
-        out[f"level_gap.{p}"] = gap
+        out[f"level_gap.{p}"] = gap.gap
+        out[f"level_gap.{p}.flagged"] = int(gap.flagged)
+    out["level_gap.flagged"] = sum(1 for g in level_gap.values() if g.flagged)
+    out["level_gap.board_higher"] = sum(
+        1 for g in level_gap.values() if g.flagged and (g.gap or 0) > 0
+    )
+    out["level_gap.professional_higher"] = sum(
+        1 for g in level_gap.values() if g.flagged and (g.gap or 0) < 0
+    )
     out["ambition_index"] = ambition.index
     for facet, value in ambition.scaled.items():
         out[f"facet.{facet}"] = value
@@ -443,13 +470,108 @@ def _indicators(
     out["phase.agreement"] = phase.agreement
     out["phase.skipped_foundations"] = int(phase.skipped_foundations)
     out["pseudo.score"] = pseudo_score
-    if previous is not None:
-        for p in PERSPECTIVES:
-            now, before = perspectives[p].stat.mean, previous.perspectives[p].stat.mean
-            out[f"trend.{p}.delta"] = (
-                now - before if now is not None and before is not None else None
-            )
+    out.update(trend_indicators(trends))
     return out
+
+
+def trend_indicators(trends: list[Trend]) -> dict[str, Any]:
+    """The advice's view of the changes into a round (judged trends)."""
+    out: dict[str, Any] = {}
+    for t in trends:
+        out[f"trend.{t.perspective}.delta"] = t.change
+        out[f"trend.{t.perspective}.changed"] = (
+            0 if not t.changed or t.change is None else (1 if t.change > 0 else -1)
+        )
+    out["trend.improved"] = sum(1 for t in trends if t.changed and (t.change or 0) > 0)
+    out["trend.declined"] = sum(1 for t in trends if t.changed and (t.change or 0) < 0)
+    return out
+
+
+def with_trends(result: AnalysisResult, trends: list[Trend]) -> AnalysisResult:
+    """The result with its advice reading the trends into its round (the
+    published ones, which may start from an earlier publication's means)."""
+    into = [t for t in trends if t.to_round == result.round]
+    indicators = {k: v for k, v in result.indicators.items() if not k.startswith("trend.")}
+    indicators.update(trend_indicators(into))
+    return replace(
+        result,
+        indicators=indicators,
+        advice=[] if result.suppressed else advise(indicators),
+    )
+
+
+def judge_trends(trends: list[Trend]) -> list[Trend]:
+    """Each change with its 95 % interval and p — paired where the paired
+    change is shown (its interval set by _trends), else between the two
+    rounds' means with Welch's t on their published spread — and the false
+    discovery rate controlled over the perspectives of each pair of rounds.
+    ``changed``: q ≤ 0.05 and |change| ≥ MIN_CHANGE."""
+    judged: list[Trend] = []
+    for t in trends:
+        if t.paired_delta is not None and t.ci_low is not None:
+            judged.append(replace(t, change=t.paired_delta, p=t.paired_p))
+            continue
+        test = None
+        if None not in (t.mean_from, t.mean_to, t.sd_from, t.sd_to):
+            test = welch(
+                cast(float, t.mean_from),
+                cast(float, t.sd_from),
+                t.n_from,
+                cast(float, t.mean_to),
+                cast(float, t.sd_to),
+                t.n_to,
+            )
+        judged.append(
+            replace(
+                t,
+                change=t.delta,
+                ci_low=test.ci_low if test else None,
+                ci_high=test.ci_high if test else None,
+                p=test.p if test else None,
+            )
+        )
+    out: list[Trend] = []
+    for pair in sorted({(t.from_round, t.to_round) for t in judged}):
+        group = [t for t in judged if (t.from_round, t.to_round) == pair]
+        qs = benjamini_hochberg([t.p for t in group])
+        for t, q in zip(group, qs, strict=True):
+            changed = (
+                q is not None
+                and q <= ALPHA
+                and t.change is not None
+                and round(abs(t.change), 9) >= MIN_CHANGE
+            )
+            out.append(replace(t, q=q, changed=changed))
+    return sorted(out, key=lambda t: (t.from_round, t.to_round, PERSPECTIVES.index(t.perspective)))
+
+
+def _changes_since(
+    previous: AnalysisResult, perspectives: Mapping[str, PerspectiveSummary], number: int | None
+) -> list[Trend]:
+    """The unpaired changes from an earlier result's means (analyze(previous=…))."""
+    out = []
+    for p in PERSPECTIVES:
+        before, now = previous.perspectives[p].stat, perspectives[p].stat
+        out.append(
+            Trend(
+                perspective=p,
+                from_round=previous.round or 0,
+                to_round=number or 0,
+                mean_from=before.mean,
+                mean_to=now.mean,
+                n_from=before.n,
+                n_to=now.n,
+                delta=now.mean - before.mean
+                if now.mean is not None and before.mean is not None
+                else None,
+                paired_n=0,
+                paired_delta=None,
+                paired_p=None,
+                sd_from=before.sd,
+                sd_to=now.sd,
+            )
+        )
+    return judge_trends(out)
 
 
 def analyze_rounds(
@@ -470,21 +592,23 @@ def analyze_rounds(
     _check_k(k)
     results: dict[int, AnalysisResult] = {}
     scores: dict[int, pd.DataFrame] = {}
-    previous = None
     for number in sorted(int(r) for r in pd.unique(frame["round"])):
         sums = sums_of(frame[frame["round"] == number], instrument)
         scores[number] = _score_table(sums, number)
-        results[number] = previous = _analyze(
+        results[number] = _analyze(
             sums,
             number,
             instrument,
             k=k,
             questions=questions[questions["round"] == number],
             context=context or Context(),
-            previous=previous,
+            previous=None,
             keep=(keep or {}).get(number),
         )
-    return RoundsResult(rounds=results, trends=_trends(scores, k=k, results=results))
+    series = _trends(scores, k=k, results=results)
+    return RoundsResult(
+        rounds={n: with_trends(r, series) for n, r in results.items()}, trends=series
+    )
 
 
 def trends(
@@ -523,11 +647,16 @@ def _trends(
             if results is not None:
                 mean_from = results[a].perspectives[p].stat.mean
                 mean_to = results[b].perspectives[p].stat.mean
+                sd_from = results[a].perspectives[p].stat.sd
+                sd_to = results[b].perspectives[p].stat.sd
             else:
                 mean_from = float(x.mean()) if x.size >= k else None
                 mean_to = float(y.mean()) if y.size >= k else None
+                sd_from = float(x.std(ddof=1)) if mean_from is not None and x.size > 1 else None
+                sd_to = float(y.std(ddof=1)) if mean_to is not None and y.size > 1 else None
             both = x.index.intersection(y.index)
             paired_delta = paired_p = None
+            interval = None
             # The paired change next to both means would give away the people
             # who answered only once, unless there are none or at least k.
             apart = (x.size - both.size, y.size - both.size)
@@ -535,6 +664,7 @@ def _trends(
                 diff = (y.loc[both] - x.loc[both]).to_numpy()
                 paired_delta = float(diff.mean())
                 paired_p = paired_t_p(diff)
+                interval = mean_interval(diff)
             out.append(
                 Trend(
                     perspective=p,
@@ -550,9 +680,13 @@ def _trends(
                     paired_n=int(both.size) if paired_delta is not None else 0,
                     paired_delta=paired_delta,
                     paired_p=paired_p,
+                    sd_from=sd_from,
+                    sd_to=sd_to,
+                    ci_low=interval[0] if interval else None,
+                    ci_high=interval[1] if interval else None,
                 )
             )
-    return out
+    return judge_trends(out)
 
 
 __all__ = [

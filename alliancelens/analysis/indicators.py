@@ -15,6 +15,21 @@ import pandas as pd
 
 from alliancelens.instrument import FACETS, PERSPECTIVES, PHASES, Instrument
 
+from .inference import (
+    ALPHA,
+    ALPHA_PERSPECTIVES,
+    ALPHA_STATEMENTS,
+    MIN_GAP,
+    Comparison,
+    GroupTest,
+    Totals,
+    benjamini_hochberg,
+    compare_groups,
+    rwg_j_chance,
+    t_p,
+    t_quantile,
+    two_groups,
+)
 from .results import (
     AmbitionIndex,
     Disagreement,
@@ -22,15 +37,22 @@ from .results import (
     GiveTake,
     GroupSummary,
     LevelGap,
+    PairDifference,
     PhaseResult,
     PseudoCollaboration,
     Stat,
 )
-from .stats import icc1
 from .sums import FloatArray, Sums
 
 FOUNDATION_PHASES = ("design", "execute")
 FOUNDATION_MINIMUM = 3.0
+
+
+def column_values(sums: Sums, instrument: Instrument, kind: str, column: str) -> FloatArray:
+    """Everyone's answer to a statement, or score on a perspective."""
+    if kind == "perspective":
+        return sums.scores[:, PERSPECTIVES.index(column)]
+    return sums.answers[:, [i.id for i in instrument.items].index(column)]
 
 
 def divergence(
@@ -39,56 +61,92 @@ def divergence(
     instrument: Instrument,
     *,
     k: int,
-    threshold: float,
+    threshold: float = MIN_GAP,
 ) -> list[Divergence]:
-    """Per item and perspective: the largest gap between two visible partners.
+    """Per statement and perspective: do the shown partners differ by more
+    than chance, and which pairs (inference.compare_groups)?
 
-    Only partners whose cell is shown (n ≥ k, not suppressed) take part, in
-    the gap and in ICC(1), so neither can be used to work out a hidden one.
+    Only partners whose cell is shown (n ≥ k, not suppressed) take part,
+    and the within-partner variance is the one the published figures
+    imply (inference.within_variance), so nothing here can be used to work
+    out a hidden partner or a partner's spread. The false discovery rate is
+    controlled over all columns of the round (Benjamini–Hochberg).
     """
-    out: list[Divergence] = []
     columns: list[tuple[str, str, str]] = [
         ("perspective", p.id, p.id) for p in instrument.perspectives
     ]
     columns += [("item", i.id, i.perspective) for i in instrument.items]
-    position = {i.id: n for n, i in enumerate(instrument.items)}
-    partner_code = {name: n for n, name in enumerate(sums.partners)}
+    found: list[tuple[str, str, str, dict[str, float], dict[str, int], GroupTest | None]] = []
     for kind, column, perspective in columns:
         means: dict[str, float] = {}
+        sizes: dict[str, int] = {}
         for name, group in partners.items():
             cells = group.perspectives if kind == "perspective" else group.items
             cell = cells.get(column)
             if group.suppressed or cell is None or cell.mean is None or cell.n < k:
                 continue
-            means[name] = cell.mean
+            means[name], sizes[name] = cell.mean, cell.n
         if len(means) < 2:
             continue
-        # Rounded so that summation noise never decides a tie.
-        high = max(means, key=lambda n: (round(means[n], 9), n))
-        low = min(means, key=lambda n: (round(means[n], 9), n))
-        gap = means[high] - means[low]
-        values = (
-            sums.scores[:, PERSPECTIVES.index(column)]
-            if kind == "perspective"
-            else sums.answers[:, position[column]]
+        totals = Totals.of(column_values(sums, instrument, kind, column), sums.person_partner)
+        test = compare_groups(means, sizes, totals) if totals is not None else None
+        found.append((kind, column, perspective, means, sizes, test))
+    qs: list[float | None] = [None] * len(found)
+    for family in ("perspective", "item"):
+        at = [n for n, row in enumerate(found) if row[0] == family]
+        for n, q in zip(at, benjamini_hochberg([_p(found[n][5]) for n in at]), strict=True):
+            qs[n] = q
+    out: list[Divergence] = []
+    for (kind, column, perspective, means, _sizes, test), q in zip(found, qs, strict=True):
+        level = ALPHA_PERSPECTIVES if kind == "perspective" else ALPHA_STATEMENTS
+        differ = [
+            c
+            for c in (test.pairs if test is not None else [])
+            if c.p <= ALPHA and _at_least(c.difference, threshold)
+        ]
+        flagged = q is not None and q <= level and bool(differ)
+        if differ:
+            top = differ[0]
+            high, low = top.higher, top.lower
+        else:
+            # Rounded so that summation noise never decides a tie.
+            high = max(means, key=lambda n: (round(means[n], 9), n))
+            low = min(means, key=lambda n: (round(means[n], 9), n))
+        pair = next(
+            (c for c in (test.pairs if test else []) if (c.higher, c.lower) == (high, low)), None
         )
-        shown = np.isin(sums.person_partner, [partner_code[name] for name in means])
-        coefficient = icc1(values[shown], sums.person_partner[shown])
         out.append(
             Divergence(
                 kind=kind,
                 id=column,
                 perspective=perspective,
-                gap=float(gap),
+                gap=float(means[high] - means[low]),
                 high=high,
                 low=low,
                 partner_means=dict(sorted(means.items())),
-                icc1=coefficient,
-                flagged=_at_least(gap, threshold),
+                icc1=test.icc1 if test else None,
+                flagged=flagged,
+                f=test.f if test and math.isfinite(test.f) else None,
+                df=[test.df_between, test.df_within] if test else [],
+                p=test.p if test else None,
+                q=q,
+                alpha=level,
+                ci_low=pair.ci_low if pair else None,
+                ci_high=pair.ci_high if pair else None,
+                pairs=[
+                    PairDifference(c.higher, c.lower, c.difference, c.ci_low, c.ci_high, c.p)
+                    for c in differ
+                ]
+                if flagged
+                else [],
             )
         )
     out.sort(key=lambda d: (not d.flagged, -round(d.gap or 0.0, 9), d.kind, d.id))
     return out
+
+
+def _p(test: GroupTest | None) -> float | None:
+    return test.p if test is not None else None
 
 
 def _at_least(value: float, threshold: float) -> bool:
@@ -99,31 +157,81 @@ def _at_least(value: float, threshold: float) -> bool:
 def disagreement(
     partners: Mapping[str, GroupSummary], instrument: Instrument, *, threshold: float
 ) -> list[Disagreement]:
-    """Partners whose own people disagree on a perspective (rwg(J) below threshold)."""
+    """Partners whose own people disagree on a perspective: rwg(J) below
+    ``threshold`` and no higher than random answering gives a group of that
+    size in 95 % of cases (inference.rwg_j_chance). A small group's rwg(J)
+    swings widely by chance; naming it would start a conversation about
+    noise."""
+    points = instrument.scale.max - instrument.scale.min + 1
     out = []
     for name, group in sorted(partners.items()):
         if group.suppressed:
             continue
         for p in instrument.perspectives:
             cell = group.perspectives.get(p.id)
-            if (
-                cell
-                and cell.mean is not None
-                and cell.agreement is not None
-                and not _at_least(cell.agreement, threshold)
+            if not (cell and cell.mean is not None and cell.agreement is not None):
+                continue
+            chance = rwg_j_chance(cell.n, len(instrument.items_for(p.id)), points)
+            if not _at_least(cell.agreement, threshold) and (
+                chance is None or round(cell.agreement, 9) <= round(chance, 9)
             ):
-                out.append(Disagreement(partner=name, perspective=p.id, rwg_j=cell.agreement))
+                out.append(
+                    Disagreement(
+                        partner=name,
+                        perspective=p.id,
+                        rwg_j=cell.agreement,
+                        n=cell.n,
+                        chance=chance,
+                    )
+                )
     out.sort(key=lambda d: (round(d.rwg_j, 9), d.partner, d.perspective))
     return out
 
 
-def level_gaps(levels: Mapping[str, GroupSummary], instrument: Instrument) -> dict[str, LevelGap]:
-    out = {}
+def level_gaps(
+    levels: Mapping[str, GroupSummary],
+    sums: Sums,
+    instrument: Instrument,
+    *,
+    threshold: float = MIN_GAP,
+) -> dict[str, LevelGap]:
+    """Board − professional per perspective, tested on the within-level
+    variance the published figures imply, the false discovery rate
+    controlled over the five perspectives; flagged in either direction."""
+    found: dict[str, tuple[float | None, float | None, Comparison | None]] = {}
     for p in instrument.perspectives:
         board = _visible_mean(levels.get("board"), p.id)
         professional = _visible_mean(levels.get("professional"), p.id)
+        test = None
+        if board is not None and professional is not None:
+            means, sizes = {}, {}
+            for name, group in levels.items():
+                cell = group.perspectives.get(p.id)
+                if not group.suppressed and cell is not None and cell.mean is not None:
+                    means[name], sizes[name] = cell.mean, cell.n
+            totals = Totals.of(
+                column_values(sums, instrument, "perspective", p.id), sums.person_level
+            )
+            if totals is not None:
+                test = two_groups("board", "professional", means, sizes, totals)
+        found[p.id] = (board, professional, test)
+    qs = benjamini_hochberg([t.p if t else None for _, _, t in found.values()])
+    out = {}
+    for (pid, (board, professional, test)), q in zip(found.items(), qs, strict=True):
         gap = board - professional if board is not None and professional is not None else None
-        out[p.id] = LevelGap(p.id, board, professional, gap)
+        out[pid] = LevelGap(
+            pid,
+            board,
+            professional,
+            gap,
+            ci_low=test.ci_low if test else None,
+            ci_high=test.ci_high if test else None,
+            p=test.p if test else None,
+            q=q,
+            flagged=bool(
+                gap is not None and q is not None and q <= ALPHA and _at_least(abs(gap), threshold)
+            ),
+        )
     return out
 
 
@@ -141,7 +249,8 @@ def ambition_index(
     k: int,
     everything_hidden: bool,
 ) -> AmbitionIndex:
-    """Promise × commitment × action, each rescaled to 0–1, reported 0–100.
+    """Promise × commitment × action, each rescaled to 0–1; the index is
+    their geometric mean, reported 0–100.
 
     ``facets`` holds every respondent's mean per facet (sums.Sums.facets).
     """
@@ -161,7 +270,12 @@ def ambition_index(
             means[facet] = mean
             scaled[facet] = (mean - lo) / (hi - lo)
         parts = [v for v in scaled.values() if v is not None]
-        index = float(np.prod(parts) * 100) if len(parts) == len(FACETS) else None
+        # The geometric mean: zero when one factor is zero (the model's
+        # product), and on the facets' own 0–1 scale otherwise (3.5 on all
+        # three reads 62.5, not the product's 24).
+        index = (
+            float(np.prod(parts) ** (1 / len(parts)) * 100) if len(parts) == len(FACETS) else None
+        )
         return index, means, scaled
 
     if everything_hidden:
@@ -175,24 +289,79 @@ def ambition_index(
 
 
 def give_and_take(
-    partners: Mapping[str, GroupSummary], instrument: Instrument, *, threshold: float
+    partners: Mapping[str, GroupSummary],
+    overall: Mapping[str, Stat],
+    instrument: Instrument,
+    *,
+    threshold: float,
 ) -> list[GiveTake]:
-    """Per visible partner: what it gets out of the alliance vs what it brings."""
+    """Per visible partner: what it gets out of the alliance vs what it brings.
+
+    The balance (gets − brings) only when the instrument words both on the
+    same footing (``exchange_comparable``): an amount set against a
+    judgement means nothing. It is judged with a t-test whose spread comes
+    from the alliance's published spread of the two statements, taken as
+    uncorrelated (a cautious choice: people who answer one high tend to
+    answer the other high too), with the false discovery rate controlled
+    over the partners.
+    """
     gets = [i.id for i in instrument.items if i.exchange == "gets"]
     brings = [i.id for i in instrument.items if i.exchange == "brings"]
-    out = []
+    if not gets or not brings:
+        return []
+    spread = [_mean_variance(overall, ids) for ids in (gets, brings)]
+    rows: list[tuple[str, float | None, float | None, Comparison | None]] = []
     for name, group in sorted(partners.items()):
-        if group.suppressed or not gets or not brings:
+        if group.suppressed:
             continue
         g = _mean_of(group.items, gets)
         b = _mean_of(group.items, brings)
-        balance = g - b if g is not None and b is not None else None
-        out.append(
-            GiveTake(
-                name, g, b, balance, balance is not None and _at_least(abs(balance), threshold)
-            )
+        test = None
+        if instrument.exchange_comparable and g is not None and b is not None:
+            n = min(group.items[i].n for i in gets + brings if i in group.items)
+            if n >= 2 and spread[0] is not None and spread[1] is not None:
+                se = math.sqrt((spread[0] + spread[1]) / n)
+                test = _difference(g - b, se, n - 1)
+        rows.append((name, g, b, test))
+    qs = benjamini_hochberg([t.p if t else None for *_, t in rows])
+    return [
+        GiveTake(
+            name,
+            g,
+            b,
+            g - b if test is not None and g is not None and b is not None else None,
+            bool(
+                test
+                and q is not None
+                and q <= ALPHA
+                and _at_least(abs(test.difference), threshold)
+            ),
+            ci_low=test.ci_low if test else None,
+            ci_high=test.ci_high if test else None,
+            p=test.p if test else None,
         )
-    return out
+        for (name, g, b, test), q in zip(rows, qs, strict=True)
+    ]
+
+
+def _difference(difference: float, se: float, df: int) -> Comparison:
+    if se <= 0:
+        p = 0.0 if difference else 1.0
+        return Comparison("gets", "brings", difference, difference, difference, p)
+    spread = t_quantile(1 - ALPHA / 2, df) * se
+    return Comparison(
+        "gets",
+        "brings",
+        difference,
+        difference - spread,
+        difference + spread,
+        t_p(difference / se, df),
+    )
+
+
+def _mean_variance(cells: Mapping[str, Stat], ids: list[str]) -> float | None:
+    values = [s.sd**2 for i in ids if (s := cells.get(i)) is not None and s.sd is not None]
+    return float(np.mean(values)) if values else None
 
 
 def _mean_of(cells: Mapping[str, Stat], ids: list[str]) -> float | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from alliancelens.instrument import Instrument
 
-from .engine import Context, analyze, analyze_rounds
+from .engine import Context, analyze, analyze_rounds, judge_trends, with_trends
 from .frame import AnswersError, empty_questions
 from .results import AnalysisResult, GroupSummary, Stat, Trend
 from .suppression import Plan
@@ -88,11 +88,10 @@ def publish(
         empty = analyze(frame.iloc[0:0], instrument, k=k, context=context)
         result = replace(empty, round=number)
     own = questions[questions["round"] == number]
+    trends = rounds.trends if before is None else series_trends(rounds.trends, number, k, before)
     return Published(
-        result=published_view(result),
-        trends=rounds.trends
-        if before is None
-        else series_trends(rounds.trends, number, k, before),
+        result=published_view(with_trends(result, trends)),
+        trends=trends,
         open_answers={
             q.id: open_answers(own, result, q.id) for q in instrument.questions if q.kind == "open"
         },
@@ -106,9 +105,10 @@ def series_trends(
     each stored them; the one into round ``number`` as computed now, but
     starting from the earlier round's published mean and n, and with the
     paired change only under the larger k of the two rounds."""
-    out: list[Trend] = []
+    earlier: list[Trend] = []
     for later in sorted(before):
-        out += before[later][0].latest_trends
+        earlier += before[later][0].latest_trends
+    out: list[Trend] = []
     for t in computed:
         if t.to_round != number:
             continue
@@ -132,9 +132,16 @@ def series_trends(
                 delta=delta,
                 paired_delta=t.paired_delta if paired else None,
                 paired_p=t.paired_p if paired else None,
+                sd_from=None if stat is None or stat.hidden else stat.sd,
+                ci_low=t.ci_low if paired else None,
+                ci_high=t.ci_high if paired else None,
+                change=None,
+                p=None,
+                q=None,
+                changed=False,
             )
         )
-    return out
+    return earlier + judge_trends(out)
 
 
 def hidden_in(stored: str) -> dict[str, Plan]:

@@ -78,6 +78,15 @@ def result_dict(result: AnalysisResult) -> dict[str, Any]:
                     "partners": {"high": d.high, "low": d.low, "means": d.partner_means},
                     "icc1": d.icc1,
                     "flagged": d.flagged,
+                    "test": {
+                        "p": d.p,
+                        "q": d.q,
+                        "alpha": d.alpha,
+                        "F": d.f,
+                        "df": d.df,
+                    },
+                    "interval": [d.ci_low, d.ci_high],
+                    "pairs": [asdict(pair) for pair in d.pairs],
                     "prompts": d.prompts,
                 }
             )

@@ -32,11 +32,17 @@ class Stat:
 
 @dataclass(frozen=True)
 class PerspectiveSummary:
+    """``alpha``: Cronbach's α on all available answers; ``alpha_n`` the
+    people with at least two answers, ``alpha_pairs`` the fewest people
+    behind one of its covariances; ``alpha_low`` only when α rests on at
+    least ALPHA_MIN_PAIRS people per pair."""
+
     id: str
     stat: Stat
     alpha: float | None
     alpha_n: int
     alpha_low: bool
+    alpha_pairs: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,31 @@ class GroupSummary:
 
 
 @dataclass(frozen=True)
+class PairDifference:
+    """Two partners whose means differ by more than chance: higher − lower,
+    with its interval (95 % jointly over the column's pairs) and the
+    Holm-adjusted p."""
+
+    higher: str
+    lower: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    p: float
+
+
+@dataclass(frozen=True)
 class Divergence:
-    """Partners see this differently: the largest gap between two partners."""
+    """Partners see this differently: the largest gap between two partners.
+
+    ``flagged``: some shown partner differs from the rest by more than
+    chance (``p``, inference.GroupTest), a discovery at the false discovery
+    rate (``q`` ≤ ``alpha``: 0.04 over the perspectives, 0.01 over the
+    statements), and at least one pair differs by more than chance and by
+    at least the minimum gap; ``f`` and ``df``: the one-way ANOVA; ``high`` and ``low`` are then
+    the largest such pair, else the largest gap. ``ci_low``/``ci_high``:
+    the interval of high − low. ``pairs``: every pair that differs.
+    """
 
     kind: str  # "item" or "perspective"
     id: str
@@ -64,23 +93,44 @@ class Divergence:
     icc1: float | None
     flagged: bool
     prompts: dict[str, list[str]] = field(default_factory=dict)
+    f: float | None = None
+    df: list[int] = field(default_factory=list)  # between, within
+    p: float | None = None
+    q: float | None = None
+    alpha: float | None = None  # the false discovery rate q is held to
+    ci_low: float | None = None
+    ci_high: float | None = None
+    pairs: list[PairDifference] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Disagreement:
-    """People within one partner disagree among themselves (low rwg(J))."""
+    """People within one partner disagree among themselves: rwg(J) below the
+    threshold and no higher than a group of that size answering at random
+    reaches in 95 % of cases (``chance``)."""
 
     partner: str
     perspective: str
     rwg_j: float
+    n: int = 0
+    chance: float | None = None
 
 
 @dataclass(frozen=True)
 class LevelGap:
+    """Board − professional on one perspective, with its 95 % interval, p,
+    q (false discovery rate over the five perspectives) and whether it is
+    a difference worth discussing (q ≤ 0.05 and at least the minimum gap)."""
+
     perspective: str
     board: float | None
     professional: float | None
     gap: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: float | None = None
+    q: float | None = None
+    flagged: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,11 +143,19 @@ class AmbitionIndex:
 
 @dataclass(frozen=True)
 class GiveTake:
+    """What a partner gets out against what it puts in. ``balance`` (gets −
+    brings) is only given when the instrument words both on the same
+    footing; ``imbalance``: q ≤ 0.05 over the partners and at least the
+    threshold."""
+
     partner: str
     gets: float | None
     brings: float | None
     balance: float | None
     imbalance: bool
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +229,18 @@ class Trend:
     paired_n: int
     paired_delta: float | None
     paired_p: float | None
+    # The spread of each round's scores (the alliance's, published), and the
+    # judgement: the change (paired when shown, else between the means) with
+    # its 95 % interval, p, q over the five perspectives, and ``changed``
+    # when q ≤ 0.05 and |change| ≥ 0.3.
+    sd_from: float | None = None
+    sd_to: float | None = None
+    change: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: float | None = None
+    q: float | None = None
+    changed: bool = False
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,18 @@ def restrict(result: AnalysisResult, partners: Collection[str], lang: str) -> An
         return name if name in keep else OTHER_PARTNER.get(language, OTHER_PARTNER["en"])
 
     def masked(d: Divergence) -> Divergence:
+        # The test figures and the interval are functions of the other
+        # partners' means: a restricted reader gets none of them.
         shown = replace(
             d,
             gap=None,
             icc1=None,
+            f=None,
+            p=None,
+            q=None,
+            ci_low=None,
+            ci_high=None,
+            pairs=[],
             high=named(d.high, lang),
             low=named(d.low, lang),
             partner_means={n: m for n, m in d.partner_means.items() if n in keep},

@@ -95,6 +95,40 @@ def cronbach_alpha(matrix: FloatArray) -> tuple[float | None, int]:
     return float(j / (j - 1) * (1 - item_var / total_var)), n
 
 
+def cronbach_alpha_available(matrix: FloatArray) -> tuple[float | None, int, int]:
+    """Cronbach's α on all available answers: item variances over everyone
+    who answered the item, covariances over everyone who answered both
+    (pairwise), α = J/(J − 1) · (1 − Σ s²_j / (Σ s²_j + Σ_{i≠j} s_ij)), as
+    psych::alpha computes it from a pairwise covariance matrix.
+
+    Returns (α, people with at least two answers, the fewest people behind
+    any covariance). Without missing answers it equals cronbach_alpha. α is
+    None with fewer than 2 items, a pair answered by fewer than 3 people, or
+    a total without variance.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[1] < 2:
+        return None, 0, 0
+    answered = ~np.isnan(m)
+    people = int((answered.sum(axis=1) >= 2).sum())
+    both = answered.T.astype(float) @ answered.astype(float)
+    fewest = int(both.min())
+    if fewest < 3:
+        return None, people, fewest
+    j = m.shape[1]
+    covariance = np.empty((j, j))
+    for a in range(j):
+        for b in range(a, j):
+            keep = answered[:, a] & answered[:, b]
+            x, y = m[keep, a], m[keep, b]
+            value = float(((x - x.mean()) * (y - y.mean())).sum() / (x.size - 1))
+            covariance[a, b] = covariance[b, a] = value
+    total = float(covariance.sum())
+    if total <= TINY:
+        return None, people, fewest
+    return float(j / (j - 1) * (1 - np.trace(covariance) / total)), people, fewest
+
+
 def icc1(
     values: Sequence[float] | FloatArray, groups: Sequence[object] | npt.NDArray[Any]
 ) -> float | None:

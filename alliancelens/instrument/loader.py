@@ -33,6 +33,9 @@ EXCHANGES: tuple[str, ...] = ("gets", "brings")
 QUESTION_KINDS: tuple[str, ...] = ("phase", "open")
 REQUIRED_LANGUAGES: tuple[str, ...] = ("nl", "en")
 
+# A reverse-worded statement without a paraphrase, read as meant.
+NOT = {"nl": "Niet zo: {}", "en": "Not so: {}"}
+
 # A number, or an array or column of numbers.
 Turned = TypeVar("Turned")
 
@@ -73,6 +76,18 @@ class Item:
     reverse: bool = False
     facet: str | None = None
     exchange: str | None = None
+    # Reverse-worded statements: what a high score (after turning) means,
+    # in positive words, for showing results "as meant".
+    meant: Text | None = None
+
+    def reads(self, lang: str) -> str:
+        """The statement as a result reads it: a reverse-worded one by what
+        its score means (its ``meant`` text, else "Not: …")."""
+        if not self.reverse:
+            return localized(self.text, lang)
+        if self.meant is not None:
+            return localized(self.meant, lang)
+        return NOT.get(lang, NOT["en"]).format(localized(self.text, lang))
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,9 @@ class Instrument:
     perspectives: tuple[Perspective, ...]
     items: tuple[Item, ...]
     questions: tuple[Question, ...]
+    # Gets and brings statements are worded on the same footing, so their
+    # difference (the balance of give and take) means something.
+    exchange_comparable: bool = False
     _by_id: dict[str, Item | Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -247,6 +265,7 @@ def parse_instrument(data: Any, source: str = "<instrument>") -> Instrument:
             "perspectives",
             "items",
             "questions",
+            "exchange_comparable",
         },
         "file",
     )
@@ -270,6 +289,9 @@ def parse_instrument(data: Any, source: str = "<instrument>") -> Instrument:
     for pid in PERSPECTIVES:
         if not any(i.perspective == pid for i in items):
             c.fail("items", f"perspective {pid!r} has no statements")
+    comparable = c.boolean(root.get("exchange_comparable", False), "file", "exchange_comparable")
+    if comparable and not set(EXCHANGES) <= {i.exchange for i in items}:
+        c.fail("exchange_comparable", "needs statements with exchange: gets and exchange: brings")
 
     if c.problems:
         raise InstrumentError(source, c.problems)
@@ -283,6 +305,7 @@ def parse_instrument(data: Any, source: str = "<instrument>") -> Instrument:
         perspectives=perspectives,
         items=items,
         questions=questions,
+        exchange_comparable=comparable,
     )
 
 
@@ -356,7 +379,7 @@ def _parse_items(c: _Checker, value: Any, seen: set[str]) -> Iterator[Item]:
     if not isinstance(value, list) or not value:
         c.fail("items", "expected a non-empty list of statements")
         return
-    allowed = {"id", "perspective", "theme", "facet", "exchange", "reverse", "text"}
+    allowed = {"id", "perspective", "theme", "facet", "exchange", "reverse", "text", "meant"}
     for n, raw in enumerate(value, start=1):
         data = c.mapping(raw, f"items[{n}]")
         item_id = _check_id(c, data.get("id"), f"items[{n}]", seen)
@@ -376,6 +399,9 @@ def _parse_items(c: _Checker, value: Any, seen: set[str]) -> Iterator[Item]:
             c.choice(exchange, EXCHANGES, where, "exchange")
         reverse = c.boolean(data.get("reverse", False), where, "reverse")
         text = c.text(data.get("text"), where + " text")
+        meant = c.text(data["meant"], where + " meant") if "meant" in data else None
+        if meant is not None and not reverse:
+            c.fail(where, "meant (what a high score means) is only for reverse-worded statements")
         yield Item(
             id=item_id,
             perspective=perspective,
@@ -384,6 +410,7 @@ def _parse_items(c: _Checker, value: Any, seen: set[str]) -> Iterator[Item]:
             reverse=reverse,
             facet=facet,
             exchange=exchange,
+            meant=meant,
         )
 
 

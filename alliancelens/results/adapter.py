@@ -109,9 +109,14 @@ def round_context(rnd: Round) -> Context:
 
 
 def series_of(rnd: Round) -> list[Round]:
-    """The closed earlier rounds with the same instrument, and this one, oldest first."""
+    """The closed earlier rounds with the same instrument and version, and this
+    one, oldest first: statements of another version are other statements,
+    so no trend crosses versions (docs/instrument-v2.md)."""
     earlier = rnd.alliance.rounds.filter(
-        number__lt=rnd.number, state=Round.State.CLOSED, instrument_id=rnd.instrument_id
+        number__lt=rnd.number,
+        state=Round.State.CLOSED,
+        instrument_id=rnd.instrument_id,
+        instrument_version=rnd.instrument_version,
     ).order_by("number")
     return [*earlier, rnd]
 

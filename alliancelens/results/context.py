@@ -61,7 +61,8 @@ def _points(
 
     def row(mean: float, item: Any) -> dict[str, Any]:
         return {
-            "text": localized(item.text, lang),
+            # A reverse-worded statement reads as what its score means.
+            "text": item.reads(lang),
             "perspective": localized(instrument.perspective(item.perspective).label, lang),
             "mean": mean,
             "reverse": item.reverse,

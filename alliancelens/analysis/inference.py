@@ -1,0 +1,295 @@
+"""Which differences are larger than chance: tests, intervals and the false
+discovery rate. Method and calibration: docs/statistics.md ("Differences
+that are real").
+
+Every variance used here is one a reader could work out from what is
+published anyway (the alliance's spread and the shown groups' means and n),
+never the spread of a partner or level on its own: an interval must not
+become a way to learn a group's spread, and through it a hidden group's
+answers (docs/privacy-model.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from .stats import TINY, expected_uniform_variance
+
+# The level of every comparison within one column, and of the false
+# discovery rate of levels, rounds and partners' give and take.
+ALPHA = 0.05
+# Partners' differences: the false discovery rate of the five perspectives
+# and of all statements, split so that a round with no true difference shows
+# any flag at most 5 % of the time (0.04 + 0.01); the perspectives, which
+# pool several statements and so see more, get most of it.
+ALPHA_PERSPECTIVES = 0.04
+ALPHA_STATEMENTS = 0.01
+# Differences smaller than this are not worth a conversation, however sure:
+# half a point on a five-point scale between partners or levels.
+MIN_GAP = 0.5
+# A change of a perspective between rounds worth naming.
+MIN_CHANGE = 0.3
+# Groups answering at random: simulated groups per size (fixed seed).
+CHANCE_DRAWS = 4000
+
+
+def _special():  # type: ignore[no-untyped-def]
+    """scipy.special, imported when first needed (see stats.paired_t_p)."""
+    import scipy.special
+
+    return scipy.special
+
+
+def t_p(t: float, df: float) -> float:
+    """Two-sided p of Student's t with ``df`` degrees of freedom."""
+    if math.isinf(t):
+        return 0.0
+    return float(2 * _special().stdtr(df, -abs(t)))
+
+
+def t_quantile(probability: float, df: float) -> float:
+    return float(_special().stdtrit(df, probability))
+
+
+def f_p(f: float, df_between: float, df_within: float) -> float:
+    """Upper tail of the F distribution: the p of a one-way ANOVA."""
+    if math.isinf(f):
+        return 0.0
+    return float(_special().fdtrc(df_between, df_within, f))
+
+
+def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
+    """Adjusted p-values (q) of Benjamini & Hochberg (1995), step-up; None stays None.
+
+    A test is a discovery at false discovery rate α when its q ≤ α.
+    """
+    known = [(p, n) for n, p in enumerate(p_values) if p is not None]
+    out: list[float | None] = [None] * len(p_values)
+    m = len(known)
+    running = 1.0
+    for rank, (p, n) in reversed(list(enumerate(sorted(known), start=1))):
+        running = min(running, p * m / rank)
+        out[n] = min(1.0, running)
+    return out
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's (1979) step-down adjusted p-values: family-wise error control."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda n: p_values[n])
+    out = [1.0] * m
+    running = 0.0
+    for rank, n in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[n]))
+        out[n] = running
+    return out
+
+
+@dataclass(frozen=True)
+class Totals:
+    """One column (a statement or perspective) over everyone who answered it:
+    their number, mean and sum of squared deviations (all published)."""
+
+    n: int
+    mean: float
+    ss: float
+    groups: int  # partners (or levels) with at least one answer
+
+    @classmethod
+    def of(cls, values: np.ndarray, groups: np.ndarray) -> Totals | None:
+        keep = ~np.isnan(values)
+        x = values[keep]
+        if x.size == 0:
+            return None
+        mean = float(x.mean())
+        return cls(
+            int(x.size), mean, float(((x - mean) ** 2).sum()), int(np.unique(groups[keep]).size)
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two groups compared: higher − lower with its interval and p."""
+
+    higher: str
+    lower: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    p: float
+
+
+@dataclass(frozen=True)
+class GroupTest:
+    """One column's shown groups compared.
+
+    ``p``: does any group differ from the others? The smallest
+    Holm-adjusted p of "this group against the rest of the shown groups"
+    (one contrast per group): a partner that sees it differently is what
+    the lens looks for, and this finds one far more often than the
+    ANOVA's F-test, which spreads its attention over every pattern. The F
+    (with its p, ``f_p``) and ICC(1) are given as well. ``pairs``: every
+    pair with a Holm-adjusted p and a Bonferroni interval (95 % jointly).
+    """
+
+    f: float
+    df_between: int
+    df_within: int
+    f_p: float
+    p: float
+    msw: float
+    icc1: float | None
+    pairs: list[Comparison]
+
+
+def within_variance(
+    means: Mapping[str, float], sizes: Mapping[str, int], totals: Totals
+) -> tuple[float, int] | None:
+    """The within-group variance and its degrees of freedom, from what is
+    published: the alliance's sum of squares minus the shown groups' share
+    of it. With every group shown this is the ANOVA's MSW exactly; people
+    of hidden groups count as within-group variation (a larger, cautious
+    estimate), so no shown group's spread, and no hidden group's, can be
+    read from it.
+    """
+    df = totals.n - totals.groups
+    if df < 1:
+        return None
+    between = sum(sizes[g] * (means[g] - totals.mean) ** 2 for g in means)
+    return max(0.0, (totals.ss - between) / df), df
+
+
+def compare_groups(
+    means: Mapping[str, float], sizes: Mapping[str, int], totals: Totals
+) -> GroupTest | None:
+    """F-test of "the shown groups have the same mean", ICC(1), and every
+    pair with a Holm-adjusted p and a Bonferroni interval (95 % jointly).
+
+    ICC(1) = (MSB − MSW) / (MSB + (n₀ − 1)·MSW) with the ANOVA's n₀ for
+    unequal groups (docs/statistics.md).
+    """
+    names = sorted(means)
+    g = len(names)
+    within = within_variance(means, sizes, totals)
+    if g < 2 or within is None:
+        return None
+    msw, df = within
+    n = np.array([sizes[x] for x in names], dtype=float)
+    m = np.array([means[x] for x in names])
+    shown = n.sum()
+    centre = float((n * m).sum() / shown)
+    msb = float((n * (m - centre) ** 2).sum()) / (g - 1)
+    f = (math.inf if msb > TINY else 0.0) if msw <= TINY else msb / msw
+    n0 = (shown - (n**2).sum() / shown) / (g - 1)
+    denominator = msb + (n0 - 1) * msw
+    icc = (msb - msw) / denominator if denominator > TINY else None
+    pairs = list(itertools.combinations(range(g), 2))
+    raw, rows = [], []
+    wanted = 1 - ALPHA / (2 * len(pairs))
+    spread = t_quantile(wanted, df)
+    for a, b in pairs:
+        # The higher mean first; equal means in name order.
+        hi, lo = (b, a) if round(m[b], 9) > round(m[a], 9) else (a, b)
+        difference = float(m[hi] - m[lo])
+        se = math.sqrt(msw * (1 / n[hi] + 1 / n[lo]))
+        p = (0.0 if difference > TINY else 1.0) if se <= TINY else t_p(difference / se, df)
+        raw.append(p)
+        rows.append((names[hi], names[lo], difference, spread * se))
+    adjusted = holm(raw)
+    comparisons = [
+        Comparison(h, lo, d, d - w, d + w, q)
+        for (h, lo, d, w), q in zip(rows, adjusted, strict=True)
+    ]
+    comparisons.sort(key=lambda c: (-round(c.difference, 9), c.higher, c.lower))
+    contrasts = []
+    for a in range(g):
+        rest = shown - n[a]
+        difference = float(m[a] - (centre * shown - n[a] * m[a]) / rest)
+        se = math.sqrt(msw * (1 / n[a] + 1 / rest))
+        contrasts.append(
+            (0.0 if abs(difference) > TINY else 1.0) if se <= TINY else t_p(difference / se, df)
+        )
+    return GroupTest(
+        f=float(f),
+        df_between=g - 1,
+        df_within=df,
+        f_p=f_p(f, g - 1, df) if f > 0 else 1.0,
+        p=min(holm(contrasts)),
+        msw=msw,
+        icc1=None if icc is None else float(icc),
+        pairs=comparisons,
+    )
+
+
+def two_groups(
+    high: str, low: str, means: Mapping[str, float], sizes: Mapping[str, int], totals: Totals
+) -> Comparison | None:
+    """``high`` − ``low`` with a 95 % interval and p, on the published
+    within-group variance of all the shown groups."""
+    within = within_variance(means, sizes, totals)
+    if within is None:
+        return None
+    msw, df = within
+    difference = means[high] - means[low]
+    se = math.sqrt(msw * (1 / sizes[high] + 1 / sizes[low]))
+    p = (0.0 if abs(difference) > TINY else 1.0) if se <= TINY else t_p(difference / se, df)
+    spread = t_quantile(1 - ALPHA / 2, df) * se
+    return Comparison(high, low, difference, difference - spread, difference + spread, p)
+
+
+def welch(
+    mean_a: float, sd_a: float, n_a: int, mean_b: float, sd_b: float, n_b: int
+) -> Comparison | None:
+    """b − a for two independent groups (Welch's t), 95 % interval."""
+    if n_a < 2 or n_b < 2:
+        return None
+    va, vb = sd_a**2 / n_a, sd_b**2 / n_b
+    se = math.sqrt(va + vb)
+    difference = mean_b - mean_a
+    if se <= TINY:
+        p = 0.0 if abs(difference) > TINY else 1.0
+        return Comparison("b", "a", difference, difference, difference, p)
+    df = (va + vb) ** 2 / (va**2 / (n_a - 1) + vb**2 / (n_b - 1))
+    spread = t_quantile(1 - ALPHA / 2, df) * se
+    return Comparison(
+        "b", "a", difference, difference - spread, difference + spread, t_p(difference / se, df)
+    )
+
+
+def mean_interval(differences: np.ndarray) -> tuple[float, float] | None:
+    """The 95 % t-interval of the mean of paired differences (n ≥ 2)."""
+    n = differences.size
+    if n < 2:
+        return None
+    mean = float(differences.mean())
+    spread = t_quantile(1 - ALPHA / 2, n - 1) * float(differences.std(ddof=1)) / math.sqrt(n)
+    return mean - spread, mean + spread
+
+
+def rwg_j_chance(n: int, items: int, points: int) -> float | None:
+    """The rwg(J) that a group of ``n`` answering ``items`` statements at
+    random (every point equally likely) reaches or exceeds in only 5 % of
+    groups: below it, a group's agreement is what chance gives (after
+    Dunlap, Burke & Smith-Crowe, 2003, who tabulate such values).
+    """
+    if n < 2 or items < 1:
+        return None
+    return _chance(min(n, 100), items, points)
+
+
+@cache
+def _chance(n: int, items: int, points: int) -> float:
+    rng = np.random.default_rng([n, items, points])
+    sigma = expected_uniform_variance(points)
+    answers = rng.integers(0, points, size=(CHANCE_DRAWS, n, items)).astype(float)
+    ratio = np.minimum(answers.var(axis=1, ddof=1).mean(axis=1) / sigma, 1.0)
+    agreement = items * (1 - ratio)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rwg = np.where(agreement + ratio > 0, agreement / (agreement + ratio), 1.0)
+    return float(np.quantile(rwg, 1 - ALPHA))

@@ -1,0 +1,210 @@
+"""Every advice rule: one case where it fires and one where it must not.
+
+Each case starts from a healthy alliance (no rule fires) and changes only
+the indicators named; the quiet case is the nearest miss (a mean of exactly
+3.0 for a "below 3.0" rule, the other phase, no difference found), so a rule
+that fires too easily fails here as surely as one that never fires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alliancelens.analysis.advice import advise, load_rules
+from alliancelens.instrument import PERSPECTIVES, get_instrument
+
+THEMES = sorted({i.theme for v in (1, 2) for i in get_instrument("reflection-core", v).items})
+
+
+def healthy() -> dict[str, Any]:
+    out: dict[str, Any] = {f"theme.{t}.mean": 4.0 for t in THEMES}
+    out.update({f"facet.{f}": 0.8 for f in ("promise", "commitment", "action")})
+    out.update({f"divergence.{p}.flagged": 0 for p in PERSPECTIVES})
+    out.update({f"disagreement.{p}": 0 for p in PERSPECTIVES})
+    out.update(
+        {
+            "ambition_index": 80.0,
+            "divergence.flagged_items": 0,
+            "disagreement.count": 0,
+            "level_gap.board_higher": 0,
+            "level_gap.professional_higher": 0,
+            "give_take.imbalanced": 0,
+            "trend.improved": 0,
+            "trend.declined": 0,
+            "phase.reference": None,
+            "phase.declared": None,
+            "phase.mode": None,
+            "phase.agreement": 0.9,
+            "phase.skipped_foundations": 0,
+            "pseudo.score": 10.0,
+            "stage": None,
+        }
+    )
+    return out
+
+
+def low(theme: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A "mean below 3.0" rule: 2.9 fires, 3.0 does not."""
+    return {f"theme.{theme}.mean": 2.9}, {f"theme.{theme}.mean": 3.0}
+
+
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "ambition_concrete": low("concreteness"),
+    "ambition_cross_purposes": (
+        {"divergence.ambition.flagged": 1},
+        {"divergence.interests.flagged": 1, "theme.shared_understanding.mean": 3.0},
+    ),
+    "ambition_promise_without_action": (
+        {"facet.action": 0.45, "facet.promise": 0.7},
+        {"facet.action": 0.45, "facet.promise": 0.45},
+    ),
+    "ambition_commitment": ({"facet.commitment": 0.49}, {"facet.commitment": 0.5}),
+    "ambition_index_low": ({"ambition_index": 37.0}, {"ambition_index": 50.0}),
+    "ambition_own_strategy": (
+        {"theme.strategic_fit.mean": 2.5},
+        {"theme.meaning.mean": 3.0, "theme.strategic_fit.mean": 3.0},
+    ),
+    "interests_on_the_table": low("openness"),
+    "interests_behind_positions": low("positions_interests"),
+    "interests_three_kinds": (
+        {"theme.individual_interest.mean": 2.9},
+        {"theme.collective_interest.mean": 3.0},
+    ),
+    "interests_permanent_negotiation": (
+        {"theme.permanent_negotiation.mean": 2.5, "phase.reference": "design"},
+        # In the agree phase negotiating is the work itself.
+        {"theme.permanent_negotiation.mean": 2.5, "phase.reference": "agree"},
+    ),
+    "interests_mutual_gains": (
+        {"divergence.interests.flagged": 1},
+        {"divergence.ambition.flagged": 1},
+    ),
+    "give_and_take_balance": ({"give_take.imbalanced": 1}, {"give_take.imbalanced": 0}),
+    "relationship_trust": low("trust"),
+    "relationship_safety": low("safety"),
+    "relationship_dominance": low("power"),
+    "relationship_leadership": (
+        {"theme.granted_leadership.mean": 2.9},
+        {"theme.granted_leadership.mean": 3.0},
+    ),
+    "relationship_inclusion": low("inclusion"),
+    "relationship_within_partner": (
+        {"disagreement.relationship": 1, "disagreement.count": 1},
+        # Disagreement on another perspective is not about the relationship.
+        {"disagreement.process": 1, "disagreement.count": 1},
+    ),
+    "organisation_minimum_conditions": (
+        {"theme.who_belongs.mean": 2.9},
+        {"theme.who_decides.mean": 3.0},
+    ),
+    "organisation_firm_agreements": (
+        {"theme.firm_agreements.mean": 2.5, "phase.reference": "execute"},
+        {"theme.firm_agreements.mean": 2.5, "phase.reference": "share"},
+    ),
+    "organisation_over_organised": low("over_organisation"),
+    "organisation_decisiveness": (
+        {"theme.decisiveness.mean": 2.5, "theme.support.mean": 3.5},
+        {"theme.decisiveness.mean": 2.5, "theme.support.mean": 2.5},
+    ),
+    "organisation_support": (
+        {"theme.support.mean": 2.5, "theme.decisiveness.mean": 3.5},
+        {"theme.support.mean": 2.5, "theme.decisiveness.mean": 2.5},
+    ),
+    "organisation_money": (
+        {"theme.costs_and_revenues.mean": 2.5, "phase.reference": "agree"},
+        {"theme.costs_and_revenues.mean": 2.5, "phase.reference": "explore"},
+    ),
+    "process_skipped_foundations": (
+        {"phase.skipped_foundations": 1},
+        {"phase.skipped_foundations": 0},
+    ),
+    "process_phase_unclear": ({"phase.agreement": 0.4}, {"phase.agreement": 0.5}),
+    "process_phase_mismatch": (
+        {"phase.declared": "design", "phase.mode": "share"},
+        {"phase.declared": "design", "phase.mode": "design"},
+    ),
+    "process_tempo": ({"theme.stagnation.mean": 2.9}, {"theme.tempo.mean": 3.0}),
+    "process_reflection": low("evaluation"),
+    "process_transparency": low("transparency"),
+    "process_celebrate": low("celebrating_success"),
+    "process_owner": low("process_ownership"),
+    "phase_explore": ({"phase.reference": "explore"}, {"phase.reference": "share"}),
+    "phase_share": ({"phase.reference": "share"}, {"phase.reference": "agree"}),
+    "phase_agree": ({"phase.reference": "agree"}, {"phase.reference": "design"}),
+    "phase_design": ({"phase.reference": "design"}, {"phase.reference": "execute"}),
+    "phase_execute": ({"phase.reference": "execute"}, {"phase.reference": "explore"}),
+    "stage_designing": ({"stage": "designing"}, {"stage": "discovering"}),
+    "stage_discovering": ({"stage": "discovering"}, {"stage": "productive"}),
+    "stage_productive": ({"stage": "productive"}, {"stage": "designing"}),
+    "levels_see_differently": (
+        # Either way round: professionals seeing it more brightly counts too.
+        {"level_gap.professional_higher": 1},
+        {"level_gap.board_higher": 0, "level_gap.professional_higher": 0},
+    ),
+    "pseudo_collaboration": ({"pseudo.score": 50.0}, {"pseudo.score": 49.9}),
+    "divergence_many_items": (
+        {"divergence.flagged_items": 3},
+        {"divergence.flagged_items": 2},
+    ),
+    "trend_improved": ({"trend.improved": 1}, {"trend.declined": 1}),
+    "trend_declined": ({"trend.declined": 1}, {"trend.improved": 1}),
+    "empathy_for_positions": (
+        {"divergence.interests.flagged": 1, "theme.positions_interests.mean": 3.2},
+        {"divergence.interests.flagged": 1, "theme.positions_interests.mean": 3.5},
+    ),
+    "action_perspective": low("target_group"),
+    "stakeholders_blind_spots": (
+        # At the start, whatever the scores.
+        {"phase.reference": "explore"},
+        {"phase.reference": "agree", "theme.who_belongs.mean": 2.0},
+    ),
+    "long_term_commitment": (
+        {"theme.commitment_priority.mean": 2.5, "stage": "productive"},
+        {"theme.commitment_priority.mean": 2.5, "stage": "designing"},
+    ),
+    "process_skipped_phases": low("skipped_phases"),
+    "interests_sensitive_topics": low("sensitive_topics"),
+    "interests_known": low("knowing_interests"),
+    "relationship_feedback": low("feedback"),
+    "relationship_personal_contact": low("personal_contact"),
+    "relationship_dual_loyalty": low("dual_loyalty"),
+    "process_next_step": low("phase_awareness"),
+    "ambition_shared_urgency": low("shared_urgency"),
+    "ambition_synergy": low("synergy"),
+    "interests_autonomy": low("autonomy"),
+    "interests_no_go_areas": low("no_go_areas"),
+    "relationship_conflict": low("conflict_handling"),
+    "relationship_home_trust": low("home_trust"),
+    "relationship_history": low("history"),
+    "organisation_under_organised": low("under_organisation"),
+    "process_political_climate": low("political_climate"),
+}
+
+
+def fired(changes: dict[str, Any]) -> set[str]:
+    return {a.id for a in advise({**healthy(), **changes})}
+
+
+def test_a_healthy_alliance_gets_no_advice():
+    assert fired({}) == set()
+
+
+def test_every_rule_has_its_two_cases():
+    assert sorted(CASES) == sorted(r.id for r in load_rules().rules)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_the_rule_fires_and_its_nearest_miss_does_not(rule):
+    fires, quiet = CASES[rule]
+    assert rule in fired(fires)
+    assert rule not in fired(quiet)
+
+
+def test_rules_on_statements_name_themes_that_an_instrument_measures():
+    """A rule reading a theme no shipped version measures can never fire."""
+    for rule in load_rules().rules:
+        for clause in rule.clauses:
+            if clause.indicator.startswith("theme."):
+                assert clause.indicator.split(".")[1] in THEMES, (rule.id, clause.indicator)
