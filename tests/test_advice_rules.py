@@ -208,3 +208,29 @@ def test_rules_on_statements_name_themes_that_an_instrument_measures():
         for clause in rule.clauses:
             if clause.indicator.startswith("theme."):
                 assert clause.indicator.split(".")[1] in THEMES, (rule.id, clause.indicator)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_why_an_advice_fired_reads_as_a_sentence(lang):
+    """No reason is shown as an indicator name and operator."""
+    from alliancelens.analysis.explain import because
+
+    instrument = get_instrument("reflection-core", 2)
+    v1 = get_instrument("reflection-core", 1)
+    for rule, (fires, _) in CASES.items():
+        state = {**healthy(), "phase.mode": "share", **fires}
+        for advice in advise(state):
+            if advice.id != rule:
+                continue
+            for reason in advice.why:
+                theme = reason.split(" ")[0].split(".")[1] if reason.startswith("theme.") else ""
+                measured = not theme or any(i.theme == theme for i in instrument.items)
+                sentence = because(reason, instrument if measured else v1, lang)
+                assert sentence != reason and " = " not in sentence, (rule, sentence)
+                assert not any(c in sentence for c in ("_", "theme.", "facet.")), sentence
+    assert because("facet.action = 0.45 < 0.50", instrument, "en") == (
+        "Action scores 0.45 on 0–1, below 0.50"
+    )
+    assert because("facet.action = 0.45 < 0.50", instrument, "nl") == (
+        "Doen scoort 0,45 op 0–1, onder 0,50"
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Phase, Round, Stage
 from alliancelens.analysis import AnalysisResult, GroupSummary
+from alliancelens.analysis.explain import because
 from alliancelens.instrument import FACETS, LEVELS, PERSPECTIVES, Instrument, localized
 
 from .publish import Publication, Scope, charts_of
@@ -114,12 +115,13 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         for d in result.divergence
         if d.flagged
     ]
-    advice = [
+    advice: list[dict[str, Any]] = [
         {
             "a": a,
             "text": a.text.get(lang, a.text["nl"]),
             "source": a.source.get(lang, a.source["nl"]),
             "perspective": perspective_label(a.perspective) if a.perspective else "",
+            "because": [because(w, instrument, lang) for w in a.why],
         }
         for a in result.advice
     ]
@@ -141,7 +143,7 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
                 for item in instrument.items_for(p)
             ],
             "divergences": [d for d in divergences if d["perspective_id"] == p][:5],
-            "advice": [a for a in result.advice if a.perspective == p],
+            "advice": [x for x in advice if x["a"].perspective == p],
             "chart": charts.get(f"distribution_{p}"),
         }
         for p in PERSPECTIVES
@@ -168,7 +170,7 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
             {"d": d, "perspective": perspective_label(d.perspective)} for d in result.disagreement
         ],
         "advice": advice,
-        "top_advice": result.advice[:3],
+        "top_advice": advice[:3],
         "facets": [
             {
                 "label": facet_labels[f],
