@@ -313,10 +313,16 @@ class DemoAgreementTests(TestCase):
             assert cells[len(partners) + 1] == fmt(overall["rwg_j"])
             assert cells[len(partners) + 2] == fmt(overall["alpha"])
         html = page.content.decode()
-        # The divergences table: the same gaps, in the same order.
-        gaps = re.findall(r"<td><strong>(\d+,\d\d)</strong></td>", html)
+        # The divergences table: the same gaps and margins, in the same order.
+        shown = re.findall(
+            r"<td><strong>(\d+,\d\d)</strong> <small>\((-?\d+,\d\d) tot (-?\d+,\d\d)\)</small></td>",
+            html,
+        )
         flagged = [d for d in cli["divergence"] if d["flagged"]]
-        assert gaps == [fmt(d["gap"]) for d in flagged]
+        assert flagged, "the demo shows differences that pass the test"
+        assert shown == [
+            (fmt(d["gap"]), fmt(d["interval"][0]), fmt(d["interval"][1])) for d in flagged
+        ]
         # The level table.
         level_rows = results_table(html.split('id="levels-h"')[1].encode())
         for p, label in labels.items():

@@ -113,6 +113,25 @@ class DemoTests(TestCase):
         )
         assert second - first > 0.4
 
+    def test_its_three_patterns_are_differences_that_pass_the_test(self):
+        """Not only large in the raw data: published as differences larger
+        than chance (docs/statistics.md, "Differences that are real")."""
+        from alliancelens.results.publish import publication_of
+
+        first = publication_of(self.alliance.rounds.get(number=1))
+        second = publication_of(self.alliance.rounds.get(number=2))
+        assert first is not None and second is not None
+        result = first.published.result
+        interests = next(
+            d for d in result.divergence if d.kind == "perspective" and d.id == "interests"
+        )
+        assert interests.flagged and interests.pairs and interests.q <= interests.alpha
+        assert result.level_gap["ambition"].flagged and result.level_gap["ambition"].gap > 0
+        relationship = next(
+            t for t in second.published.latest_trends if t.perspective == "relationship"
+        )
+        assert relationship.changed and relationship.change > 0 and relationship.ci_low > 0
+
     def test_the_results_page_shows_independently_computed_means(self):
         """Recompute round 2 by hand from the stored answers, without pandas."""
         instrument = latest_instrument()

@@ -101,6 +101,7 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         row["alpha_n"] = summary.alpha_n
         row["alpha_low"] = summary.alpha_low
         level_row["gap"] = result.level_gap[row["id"]].gap
+        level_row["level_gap"] = result.level_gap[row["id"]]
 
     divergences = [
         {
