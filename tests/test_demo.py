@@ -132,6 +132,21 @@ class DemoTests(TestCase):
         )
         assert relationship.changed and relationship.change > 0 and relationship.ci_low > 0
 
+    def test_sensitive_points_and_next_steps_are_shown_once_each_with_a_count(self):
+        """The open questions beyond the ambition reach the facilitator, per
+        shown partner, the same answer once with its count."""
+        from django.contrib.auth import get_user_model
+
+        self.client.force_login(get_user_model().objects.get(username="facilitator"))
+        html = self.client.get("/alliances/demo/rounds/1/results/").content.decode()
+        section = html.split('id="open-h"')[1].split("</section>")[0]
+        assert "Wat is voor jouw organisatie het gevoeligste punt" in section
+        assert "Vastleggen wie waarover beslist." in section
+        assert re.search(r"\(×\d+\)", section)
+        for item in re.findall(r"<ul>(.*?)</ul>", section, re.S):
+            texts = re.findall(r"<li>(.*?)(?: <small>|</li>)", item)
+            assert len(texts) == len(set(texts)), texts
+
     def test_the_results_page_shows_independently_computed_means(self):
         """Recompute round 2 by hand from the stored answers, without pandas."""
         instrument = latest_instrument()

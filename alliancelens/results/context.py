@@ -198,6 +198,15 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         # Free-text answers only in the facilitators' view: a partner lead is
         # often the manager of the people whose words these are.
         "own_words": publication.open_answers("ambition_own_words") if scope is None else [],
+        # The other open questions, for the facilitator only (like the own words).
+        "open_questions": [
+            {"id": q.id, "text": localized(q.text, lang), "groups": groups}
+            for q in instrument.questions
+            if q.kind == "open"
+            and q.id != "ambition_own_words"
+            and scope is None
+            and (groups := publication.open_answers(q.id))
+        ],
         "strongest": strongest,
         "weakest": weakest,
         "sections": sections,

@@ -66,9 +66,23 @@ class Publication:
         return full if scope is None else restrict(full, scope, lang)
 
     def open_answers(self, question_id: str) -> list[dict[str, object]]:
-        """Free-text answers side by side per partner shown (facilitators only)."""
+        """Free-text answers side by side per partner shown (facilitators only),
+        the same answer given more than once shown once with its count."""
         given = self.published.open_answers.get(question_id, {})
-        return [{"partner": p, "answers": texts} for p, texts in given.items()]
+        return [{"partner": p, "answers": same_answers(texts)} for p, texts in given.items()]
+
+
+def same_answers(texts: list[str]) -> list[dict[str, object]]:
+    """Answers that differ only in capitals, spacing or a final full stop
+    count as one, in the order given (alphabetical), with how often."""
+    merged: dict[str, dict[str, object]] = {}
+    for text in texts:
+        key = " ".join(text.casefold().split()).rstrip(".!")
+        if key in merged:
+            merged[key]["count"] = int(str(merged[key]["count"])) + 1
+        else:
+            merged[key] = {"text": text, "count": 1}
+    return list(merged.values())
 
 
 def _compute(rnd: Round, earlier: str | None = None) -> Published:

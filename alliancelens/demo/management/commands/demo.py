@@ -389,4 +389,30 @@ def _questions(
     if rng.random() < 0.7:
         text = rng.choice(AMBITION_WORDS[person.partner.name])
         out.append(QuestionAnswer(response=response, question_id="ambition_own_words", value=text))
+    # The other open questions from a generator of their own, so the answers
+    # above (and the demo's figures) stay as they were.
+    own = random.Random(f"{person.email}-{number}")  # noqa: S311 - demo data
+    for question, texts, share in (
+        ("interests_sensitive", SENSITIVE, 0.4),
+        ("next_step", NEXT_STEPS, 0.5),
+    ):
+        if own.random() < share:
+            value = own.choice(texts)
+            out.append(QuestionAnswer(response=response, question_id=question, value=value))
     return out
+
+
+SENSITIVE = [
+    "Wie de financiering krijgt als de subsidie stopt.",
+    "Dat onze cliënten bij een andere partner terechtkomen.",
+    "De zeggenschap over de wijkteams.",
+    "Hoeveel uren wij echt kunnen leveren.",
+    "Wie naar buiten toe het gezicht van de samenwerking is.",
+]
+NEXT_STEPS = [
+    "Eén wijkteam samen laten starten, met een datum.",
+    "Vastleggen wie waarover beslist.",
+    "De besturen vaker samen aan tafel.",
+    "Resultaten zichtbaar maken voor bewoners.",
+    "Een onafhankelijke procesbegeleider vragen.",
+]
