@@ -34,6 +34,12 @@ TARGET_SECONDS = 1.0
 
 
 def forty_item_instrument():  # type: ignore[no-untyped-def]
+    return parse_instrument(forty_item_data(), source="bench")
+
+
+def forty_item_data():  # type: ignore[no-untyped-def]
+    """Version 1 of the core scan cut to 40 statements (the figures of
+    docs/benchmarks.md have always been measured on this shape)."""
     raw = yaml.safe_load((DATA_DIR / "reflection-core" / "v1.yaml").read_text(encoding="utf-8"))
     data = deepcopy(raw)
     kept = []
@@ -47,7 +53,7 @@ def forty_item_instrument():  # type: ignore[no-untyped-def]
             items = by_facet["promise"][:3] + by_facet["commitment"][:3] + by_facet["action"][:2]
         kept += items[:PER_PERSPECTIVE]
     data["items"] = kept
-    return parse_instrument(data, source="bench")
+    return data
 
 
 def answers(instrument, seed: int = 1) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -110,6 +116,10 @@ def cli_against_pandas(frame: pd.DataFrame) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "answers.csv"
         frame.to_csv(path, index=False)
+        # The CLI reads the same 40-statement instrument from a file.
+        instrument_file = Path(tmp) / "reflection-core" / "v1.yaml"
+        instrument_file.parent.mkdir()
+        instrument_file.write_text(yaml.safe_dump(forty_item_data()), encoding="utf-8")
         pandas_code = (
             "import pandas as pd, sys; f = pd.read_csv(sys.argv[1]); "
             "f.groupby(['partner', 'level', 'item'])['value'].agg(['mean', 'std', 'count']); "
@@ -117,7 +127,15 @@ def cli_against_pandas(frame: pd.DataFrame) -> tuple[float, float]:
         )
         timings = []
         for command in (
-            [sys.executable, "-m", "alliancelens", "analyze", str(path)],
+            [
+                sys.executable,
+                "-m",
+                "alliancelens",
+                "analyze",
+                str(path),
+                "--instrument",
+                str(instrument_file),
+            ],
             [sys.executable, "-c", pandas_code, str(path)],
         ):
             runs = []

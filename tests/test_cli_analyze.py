@@ -144,6 +144,15 @@ def test_json_output_has_the_contract_keys(tmp_path):
         d for d in data["divergence"] if d.get("perspective") == "organisation" and "item" not in d
     )
     assert gap["gap"] == 2.0 and gap["partners"]["high"] == "Gemeente" and "icc1" in gap
+    # Whether the gap is worth discussing, with the test and the interval.
+    assert isinstance(gap["flagged"], bool)
+    assert set(gap["test"]) == {"p", "q", "alpha", "F", "df"}
+    low, high = gap["interval"]
+    assert low is None or low <= gap["gap"] <= high
+    assert all(
+        set(p) >= {"higher", "lower", "difference", "ci_low", "ci_high", "p"} for p in gap["pairs"]
+    )
+    assert set(data["level_gap"]["ambition"]) >= {"gap", "ci_low", "ci_high", "p", "q", "flagged"}
     assert data["phase"]["mode"] == "design"
     assert all({"id", "perspective", "source", "text", "why"} <= set(a) for a in data["advice"])
 

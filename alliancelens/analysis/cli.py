@@ -24,6 +24,7 @@ from alliancelens.instrument import (
 from .csvinput import read_answers_csv
 from .engine import Context, analyze_rounds
 from .frame import AnswersError
+from .inference import MIN_GAP
 from .render import rounds_dict, rounds_markdown
 from .suppression import K_MAX, K_MIN
 
@@ -46,7 +47,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["nl", "en"], default="nl", help="for md")
     p.add_argument("--phase", choices=PHASES, help="the phase the facilitator sees")
     p.add_argument("--stage", choices=STAGES, help="the development stage")
-    p.add_argument("--gap", type=float, default=1.0, help="flag divergences of at least this size")
+    p.add_argument(
+        "--gap",
+        type=float,
+        default=MIN_GAP,
+        help="the smallest difference worth discussing (default 0.5); a flagged "
+        "difference must also be larger than chance",
+    )
     return p
 
 

@@ -137,7 +137,9 @@ LABELS = {
         "all": "Alle partners",
         "agreement": "rwg(J)",
         "divergence": "Waar partners het verschillend zien",
-        "none": "Geen verschil van een schaalpunt of meer.",
+        "none": "Geen verschil tussen partners dat groter is dan toeval en minstens een "
+        "halve schaalpunt.",
+        "margin": "marge",
         "ambition": "Ambitie-index",
         "phase": "Fase",
         "pseudo": "Risico op schijnsamenwerking",
@@ -155,7 +157,9 @@ LABELS = {
         "all": "All partners",
         "agreement": "rwg(J)",
         "divergence": "Where partners see it differently",
-        "none": "No gap of a scale point or more.",
+        "none": "No difference between partners larger than chance and at least half a "
+        "scale point.",
+        "margin": "margin",
         "ambition": "Ambition index",
         "phase": "Phase",
         "pseudo": "Risk of pseudo-collaboration",
@@ -202,7 +206,8 @@ def result_markdown(result: AnalysisResult, instrument: Instrument, lang: str = 
         label = instrument.column_label(d.kind, d.id, lang)
         lines.append(
             f"- **{label}**: {d.high} {_f(d.partner_means[d.high])} – "
-            f"{d.low} {_f(d.partner_means[d.low])} (Δ {_f(d.gap)})"
+            f"{d.low} {_f(d.partner_means[d.low])} (Δ {_f(d.gap)}; "
+            f"{t['margin']} {_f(d.ci_low)}–{_f(d.ci_high)}, q {_f(d.q, 3)})"
         )
         lines += [f"  - {q}" for q in d.prompts.get(lang, [])]
     if not flagged:

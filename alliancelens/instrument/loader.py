@@ -166,10 +166,11 @@ class Instrument:
         raise KeyError(perspective_id)
 
     def column_label(self, kind: str, column_id: str, lang: str) -> str:
-        """The text of an item, or the label of a perspective, in ``lang``."""
+        """The label of a perspective, or a statement as results read it (a
+        reverse-worded one by what its score means: Item.reads), in ``lang``."""
         if kind == "perspective":
             return localized(self.perspective(column_id).label, lang)
-        return localized(self.item(column_id).text, lang)
+        return self.item(column_id).reads(lang)
 
     def items_for(self, perspective_id: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.perspective == perspective_id)

@@ -137,7 +137,8 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
             "partners": [(g.name, g.perspectives[p]) for g in shown_partners],
             "items": [
                 {
-                    "text": localized(item.text, lang),
+                    "text": item.reads(lang),
+                    "asked": localized(item.text, lang),
                     "stat": result.items[item.id],
                     "reverse": item.reverse,
                 }
