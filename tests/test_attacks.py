@@ -449,3 +449,76 @@ class LaterTrendTests(AttackTestCase):
         self.close(second)
         rows = [row for row in self.trends(2)[1:] if row[1] == 1]
         assert rows and all(row[3] is None and row[7] is None and row[9] is None for row in rows)
+
+
+def test_who_of_the_hidden_people_said_dont_know_changes_no_published_figure():
+    """The test figures once counted the partners with any answer in a
+    column (df = N − g), hidden ones included: a hidden partner's one
+    respondent saying "don't know" showed. Two worlds that differ only in
+    which hidden person said it must publish the same (review 2026-12-04)."""
+    import json
+    import random
+
+    from alliancelens.analysis import analyze, answers_frame
+    from alliancelens.analysis.codec import plain
+    from alliancelens.analysis.publication import published_view
+    from alliancelens.analysis.scope import restrict
+    from alliancelens.instrument import get_instrument
+
+    instrument = get_instrument("reflection-core", 2)
+    items = [i.id for i in instrument.items]
+    target = items.index("rel_trust")
+    shown_answers = {"A": (1, 2, 1, 2), "B": (3, 2, 4, 3), "C": (5, 4, 5, 4)}
+
+    def world(who: str) -> list[dict]:
+        rng = random.Random(1)
+        rows: list[dict] = []
+
+        def person(pid: str, partner: str, level: str, values: list[float]) -> None:
+            rows.extend(
+                {
+                    "respondent": pid,
+                    "partner": partner,
+                    "level": level,
+                    "round": 1,
+                    "item": item,
+                    "value": v,
+                }
+                for item, v in zip(items, values, strict=True)
+            )
+
+        for partner, lean in (("A", 1.6), ("B", 3.0), ("C", 4.4)):
+            for r in range(4):
+                values = [float(min(5, max(1, round(rng.gauss(lean, 0.6))))) for _ in items]
+                values[target] = float(shown_answers[partner][r])
+                level = ("board", "professional", "professional", "management")[r]
+                person(f"{partner}{r}", partner, level, values)
+        h1, h2a, h3a, h3b = ([float(rng.randint(1, 5)) for _ in items] for _ in range(4))
+        h2b = list(h1)
+        h2a[target], h3a[target], h3b[target] = 1.0, 5.0, 2.0
+        if who == "H1":
+            h1[target], h2b[target] = float("nan"), 4.0
+        else:
+            h1[target], h2b[target] = 4.0, float("nan")
+        person("H1-0", "H1", "professional", h1)
+        person("H2-0", "H2", "professional", h2a)
+        person("H2-1", "H2", "professional", h2b)
+        person("H3-0", "H3", "professional", h3a)
+        person("H3-1", "H3", "board", h3b)
+        return rows
+
+    def shown(result) -> str:
+        data = plain(published_view(result))
+        for kind in ("partners", "levels", "partner_levels"):
+            for group in data[kind].values():
+                for field in ("items", "perspectives"):
+                    for stat in group[field].values():
+                        if group["suppressed"]:
+                            stat["n"] = None  # a hidden group's n is shown nowhere
+        return json.dumps(data, sort_keys=True)
+
+    one, other = (analyze(answers_frame(world(w)), instrument, k=3) for w in ("H1", "H2"))
+    column = next(d for d in one.divergence if d.id == "rel_trust")
+    assert column.df and column.ci_low is not None  # the figures are there to compare
+    assert shown(one) == shown(other)
+    assert shown(restrict(one, ["A"], "en")) == shown(restrict(other, ["A"], "en"))

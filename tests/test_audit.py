@@ -225,3 +225,22 @@ def test_the_attack_finds_what_the_plain_k_rule_leaves_open():
     finally:
         engine.joint_plan = plain
     assert found
+
+
+def test_an_alliance_of_eight_partners_is_audited_in_bounded_memory():
+    """Each new programme of a column (fewer groups shown) took over the
+    solutions of every earlier one, doubling them each time: eight
+    partners ran out of memory (5 GiB). Now each keeps a bounded number."""
+    from alliancelens.analysis import audit
+
+    rng = np.random.default_rng(1)
+    atoms = 8 * 3
+    column = audit.Column(np.arange(1.0, 6.0), rng.integers(0, 4, size=(atoms, 5)))
+    whole = np.ones(atoms)
+    groups = [(np.arange(atoms) % 8 == p).astype(float) for p in range(8)]
+    groups += [(np.arange(atoms) // 8 == level).astype(float) for level in range(3)]
+    for n in range(len(groups)):
+        shown = [whole, *groups[: len(groups) - n]]  # each a subset of the one before
+        interval = column.interval(shown)
+        interval(groups[0])
+        assert len(interval.points) <= audit.POINTS_KEPT + 1

@@ -48,20 +48,26 @@ def test_with_every_group_shown_the_anova_and_icc1_are_the_textbook_ones():
     names = sorted(set(groups))
     means = {g: float(values[groups == g].mean()) for g in names}
     sizes = {g: int((groups == g).sum()) for g in names}
-    test = compare_groups(means, sizes, Totals.of(values, groups))
+    test = compare_groups(means, sizes, Totals.of(values))
     f, p = stats.f_oneway(*(values[groups == g] for g in names))
     assert test.f == pytest.approx(f, rel=1e-12) and test.f_p == pytest.approx(p, rel=1e-9)
     assert test.icc1 == pytest.approx(icc1(values, groups), rel=1e-12)
-    # Each pair: a t-test on the pooled within-group variance, Holm-adjusted.
-    raw = []
-    for a, b in itertools.combinations(names, 2):
-        se = math.sqrt(test.msw * (1 / sizes[a] + 1 / sizes[b]))
-        raw.append(2 * stats.t.sf(abs(means[a] - means[b]) / se, len(values) - 3))
-    adjusted = dict(zip(itertools.combinations(names, 2), holm(raw), strict=True))
+    # Each pair: a t-test on the pooled within-group variance, Bonferroni-
+    # adjusted, named exactly when its joint interval leaves out zero.
+    pairs = list(itertools.combinations(names, 2))
     for pair in test.pairs:
-        key = tuple(sorted((pair.higher, pair.lower)))
-        assert pair.p == pytest.approx(adjusted[key], rel=1e-9)
-        assert pair.ci_low < pair.difference < pair.ci_high
+        a, b = pair.higher, pair.lower
+        se = math.sqrt(test.msw * (1 / sizes[a] + 1 / sizes[b]))
+        raw = 2 * stats.t.sf(abs(means[a] - means[b]) / se, len(values) - 3)
+        assert pair.p == pytest.approx(min(1.0, raw * len(pairs)), rel=1e-9)
+        assert (pair.p <= 0.05) == (pair.ci_low > 0)
+    # The column: each group against the rest, Holm over the groups.
+    raw = []
+    for g in names:
+        rest = values[groups != g]
+        se = math.sqrt(test.msw * (1 / sizes[g] + 1 / rest.size))
+        raw.append(2 * stats.t.sf(abs(means[g] - rest.mean()) / se, len(values) - 3))
+    assert test.p == pytest.approx(min(holm(raw)), rel=1e-9)
     assert (test.pairs[0].higher, test.pairs[0].lower) == ("A", "B")
 
 
@@ -72,9 +78,9 @@ def test_a_hidden_group_only_widens_the_within_variance():
     shown = ["A", "B"]
     means = {g: float(values[groups == g].mean()) for g in shown}
     sizes = {g: int((groups == g).sum()) for g in shown}
-    with_hidden = compare_groups(means, sizes, Totals.of(values, groups))
+    with_hidden = compare_groups(means, sizes, Totals.of(values))
     keep = np.isin(groups, shown)
-    alone = compare_groups(means, sizes, Totals.of(values[keep], groups[keep]))
+    alone = compare_groups(means, sizes, Totals.of(values[keep]))
     assert with_hidden.msw >= alone.msw
 
 
@@ -126,11 +132,46 @@ def test_alpha_on_available_answers_equals_the_complete_case_alpha_without_gaps(
 def test_calibration_on_a_small_fixed_sample():
     """Looser bounds than make calibrate's targets (docs/statistics.md), on
     fewer alliances with a fixed seed."""
-    nothing, something, twice = calibration.run(
-        null=80, planted=40, series=10, seed=11, levels=False
+    Scenario = calibration.Scenario
+    rates = calibration.run(
+        [
+            Scenario("null", "null", 80),
+            Scenario("noisy", "null", 40, noisy=2.0),
+            Scenario("planted", "planted", 40, shift=1.2),
+            Scenario("series", "series", 10),
+        ],
+        seed=11,
     )
+    nothing, noisy, something, twice = rates.values()
     assert nothing.share(nothing.any_flag) <= 0.10
-    assert something.share(something.found) >= 0.80
+    assert noisy.share(noisy.any_flag) <= 0.15
+    assert something.share(something.found) >= 0.75
     assert something.share(something.named_wrongly) <= 0.05
     assert max((nothing.share(n) for n in nothing.rules.values()), default=0) <= 0.10
     assert twice.share(twice.trend_changed) <= 0.10
+    text, _ = calibration.report(rates, 1.0)
+    assert "null: any divergence flag" in text and "95 % interval" in text
+
+
+def test_with_two_groups_the_column_test_is_their_one_comparison():
+    values, groups = groups_example()
+    keep = np.isin(groups, ["A", "B"])
+    values, groups = values[keep], groups[keep]
+    means = {g: float(values[groups == g].mean()) for g in "AB"}
+    sizes = {g: int((groups == g).sum()) for g in "AB"}
+    test = compare_groups(means, sizes, Totals.of(values))
+    pooled = stats.ttest_ind(values[groups == "A"], values[groups == "B"])
+    assert test.p == pytest.approx(pooled.pvalue, rel=1e-9) == test.pairs[0].p
+
+
+def test_a_small_group_that_only_answers_more_widely_is_not_named():
+    """The pooled variance is mostly the large groups': a noisy small group
+    can look different by that test alone. Welch on the groups' own
+    spreads must agree before a pair is named."""
+    means = {"big": 3.0, "small": 4.2}
+    sizes = {"big": 40, "small": 4}
+    totals = Totals(44, (40 * 3.0 + 4 * 4.2) / 44, 40 * 0.25 + 4 * 4.0 + 40 * 4 / 44 * 1.44)
+    calm = compare_groups(means, sizes, totals, {"big": 0.5, "small": 0.5})
+    wild = compare_groups(means, sizes, totals, {"big": 0.5, "small": 2.3})
+    assert calm.pairs[0].p <= 0.05 and calm.pairs[0].robust
+    assert wild.pairs[0].p == calm.pairs[0].p and not wild.pairs[0].robust

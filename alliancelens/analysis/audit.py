@@ -38,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+# Solutions an Interval keeps besides the true answers (see width_at_least).
+POINTS_KEPT = 64
 
 # The narrowest interval, in scale points, that the mean of a group below k
 # may be narrowed to from what is shown: a whole point, so that nobody can
@@ -73,6 +75,7 @@ class Column:
             for other in self.built.values():
                 if new.rows <= other.rows:
                     new.points += other.points[1:]
+            new.trim()
             self.built[key] = new
         return self.built[key]
 
@@ -193,7 +196,17 @@ class Interval:
         if self.highs.getModelStatus() != self.optimal:  # the true answers are a solution
             raise RuntimeError("audit: the published figures admit no answers")
         self.points.append(np.array(self.highs.getSolution().col_value))
+        self.trim()
         return float(self.highs.getInfo().objective_function_value)
+
+    def trim(self) -> None:
+        """Keep the true answers and the latest POINTS_KEPT solutions: any set
+        of solutions gives a width the interval certainly has, and passing
+        every solution on to each newer programme of the column (Column.
+        interval) doubled them with every programme; with eight partners
+        that ran out of memory."""
+        if len(self.points) > POINTS_KEPT + 1:
+            del self.points[1 : len(self.points) - POINTS_KEPT]
 
     def __call__(self, target: FloatArray) -> tuple[float, float]:
         """Least and greatest mean of the atoms in ``target`` (0/1 over atoms)."""

@@ -509,7 +509,10 @@ def judge_trends(trends: list[Trend]) -> list[Trend]:
     judged: list[Trend] = []
     for t in trends:
         if t.paired_delta is not None and t.ci_low is not None:
-            judged.append(replace(t, change=t.paired_delta, p=t.paired_p))
+            p = t.paired_p
+            if p is None:  # everyone changed by exactly the same amount
+                p = 0.0 if abs(t.paired_delta) > 1e-12 else 1.0
+            judged.append(replace(t, change=t.paired_delta, p=p))
             continue
         test = None
         if None not in (t.mean_from, t.mean_to, t.sd_from, t.sd_to):

@@ -80,16 +80,19 @@ def divergence(
     for kind, column, perspective in columns:
         means: dict[str, float] = {}
         sizes: dict[str, int] = {}
+        spreads: dict[str, float] = {}
         for name, group in partners.items():
             cells = group.perspectives if kind == "perspective" else group.items
             cell = cells.get(column)
             if group.suppressed or cell is None or cell.mean is None or cell.n < k:
                 continue
             means[name], sizes[name] = cell.mean, cell.n
+            if cell.sd is not None:
+                spreads[name] = cell.sd
         if len(means) < 2:
             continue
-        totals = Totals.of(column_values(sums, instrument, kind, column), sums.person_partner)
-        test = compare_groups(means, sizes, totals) if totals is not None else None
+        totals = Totals.of(column_values(sums, instrument, kind, column))
+        test = compare_groups(means, sizes, totals, spreads) if totals is not None else None
         found.append((kind, column, perspective, means, sizes, test))
     qs: list[float | None] = [None] * len(found)
     for family in ("perspective", "item"):
@@ -102,7 +105,7 @@ def divergence(
         differ = [
             c
             for c in (test.pairs if test is not None else [])
-            if c.p <= ALPHA and _at_least(c.difference, threshold)
+            if c.p <= ALPHA and c.robust and _at_least(c.difference, threshold)
         ]
         flagged = q is not None and q <= level and bool(differ)
         if differ:
@@ -204,16 +207,16 @@ def level_gaps(
         professional = _visible_mean(levels.get("professional"), p.id)
         test = None
         if board is not None and professional is not None:
-            means, sizes = {}, {}
+            means, sizes, spreads = {}, {}, {}
             for name, group in levels.items():
                 cell = group.perspectives.get(p.id)
                 if not group.suppressed and cell is not None and cell.mean is not None:
                     means[name], sizes[name] = cell.mean, cell.n
-            totals = Totals.of(
-                column_values(sums, instrument, "perspective", p.id), sums.person_level
-            )
+                    if cell.sd is not None:
+                        spreads[name] = cell.sd
+            totals = Totals.of(column_values(sums, instrument, "perspective", p.id))
             if totals is not None:
-                test = two_groups("board", "professional", means, sizes, totals)
+                test = two_groups("board", "professional", means, sizes, totals, spreads)
         found[p.id] = (board, professional, test)
     qs = benjamini_hochberg([t.p if t else None for _, _, t in found.values()])
     out = {}
@@ -229,7 +232,12 @@ def level_gaps(
             p=test.p if test else None,
             q=q,
             flagged=bool(
-                gap is not None and q is not None and q <= ALPHA and _at_least(abs(gap), threshold)
+                gap is not None
+                and test is not None
+                and test.robust
+                and q is not None
+                and q <= ALPHA
+                and _at_least(abs(gap), threshold)
             ),
         )
     return out

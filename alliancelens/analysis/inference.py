@@ -18,6 +18,7 @@ from functools import cache
 
 import numpy as np
 
+from .results import PairDifference
 from .stats import TINY, expected_uniform_variance
 
 # The level of every comparison within one column, and of the false
@@ -32,10 +33,15 @@ ALPHA_STATEMENTS = 0.01
 # Differences smaller than this are not worth a conversation, however sure:
 # half a point on a five-point scale between partners or levels.
 MIN_GAP = 0.5
+
+
 # A change of a perspective between rounds worth naming.
 MIN_CHANGE = 0.3
-# Groups answering at random: simulated groups per size (fixed seed).
-CHANCE_DRAWS = 4000
+# Groups answering at random: simulated groups per size (fixed seed), in
+# batches; groups above CHANCE_LARGEST people use its line (lower still).
+CHANCE_DRAWS = 40_000
+CHANCE_BATCH = 4_000
+CHANCE_LARGEST = 50
 
 
 def _special():  # type: ignore[no-untyped-def]
@@ -106,30 +112,23 @@ class Totals:
     n: int
     mean: float
     ss: float
-    groups: int  # partners (or levels) with at least one answer
 
     @classmethod
-    def of(cls, values: np.ndarray, groups: np.ndarray) -> Totals | None:
-        keep = ~np.isnan(values)
-        x = values[keep]
+    def of(cls, values: np.ndarray) -> Totals | None:
+        x = values[~np.isnan(values)]
         if x.size == 0:
             return None
         mean = float(x.mean())
-        return cls(
-            int(x.size), mean, float(((x - mean) ** 2).sum()), int(np.unique(groups[keep]).size)
-        )
+        return cls(int(x.size), mean, float(((x - mean) ** 2).sum()))
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """Two groups compared: higher − lower with its interval and p."""
+class Comparison(PairDifference):
+    """Two groups compared: higher − lower with its interval and p (the
+    published PairDifference). ``robust``: the difference holds with each
+    group's own spread too (Welch); internal, never published."""
 
-    higher: str
-    lower: str
-    difference: float
-    ci_low: float
-    ci_high: float
-    p: float
+    robust: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,11 +137,12 @@ class GroupTest:
 
     ``p``: does any group differ from the others? The smallest
     Holm-adjusted p of "this group against the rest of the shown groups"
-    (one contrast per group): a partner that sees it differently is what
-    the lens looks for, and this finds one far more often than the
-    ANOVA's F-test, which spreads its attention over every pattern. The F
-    (with its p, ``f_p``) and ICC(1) are given as well. ``pairs``: every
-    pair with a Holm-adjusted p and a Bonferroni interval (95 % jointly).
+    (one contrast per group; with two groups, their one comparison): a
+    partner that sees it differently is what the lens looks for, and this
+    finds one far more often than the ANOVA's F-test, which spreads its
+    attention over every pattern. The F (with its p, ``f_p``) and ICC(1) are
+    given as well. ``pairs``: every pair with a Bonferroni-adjusted p and
+    interval (95 % jointly).
     """
 
     f: float
@@ -160,12 +160,15 @@ def within_variance(
 ) -> tuple[float, int] | None:
     """The within-group variance and its degrees of freedom, from what is
     published: the alliance's sum of squares minus the shown groups' share
-    of it. With every group shown this is the ANOVA's MSW exactly; people
-    of hidden groups count as within-group variation (a larger, cautious
-    estimate), so no shown group's spread, and no hidden group's, can be
-    read from it.
+    of it. With every group shown this is the ANOVA's MSW exactly. The
+    people of groups not shown count as one more group ("the rest"), so
+    neither the variance nor its degrees of freedom depend on how those
+    people are spread over hidden groups — not even on how many hidden
+    groups answered at all (a hidden person's "don't know" would show) —
+    and no shown group's spread can be read from it.
     """
-    df = totals.n - totals.groups
+    rest = totals.n - sum(sizes[g] for g in means)
+    df = totals.n - len(means) - (1 if rest > 0 else 0)
     if df < 1:
         return None
     between = sum(sizes[g] * (means[g] - totals.mean) ** 2 for g in means)
@@ -173,10 +176,15 @@ def within_variance(
 
 
 def compare_groups(
-    means: Mapping[str, float], sizes: Mapping[str, int], totals: Totals
+    means: Mapping[str, float],
+    sizes: Mapping[str, int],
+    totals: Totals,
+    spreads: Mapping[str, float] | None = None,
 ) -> GroupTest | None:
-    """F-test of "the shown groups have the same mean", ICC(1), and every
-    pair with a Holm-adjusted p and a Bonferroni interval (95 % jointly).
+    """Does a shown group differ from the rest (see GroupTest), the F-test,
+    ICC(1), and every pair with a Bonferroni-adjusted p and interval (95 %
+    jointly). ``spreads``: each group's own sd, used only to check a pair
+    (Comparison.robust), never shown.
 
     ICC(1) = (MSB − MSW) / (MSB + (n₀ − 1)·MSW) with the ANOVA's n₀ for
     unequal groups (docs/statistics.md).
@@ -196,29 +204,52 @@ def compare_groups(
     n0 = (shown - (n**2).sum() / shown) / (g - 1)
     denominator = msb + (n0 - 1) * msw
     icc = (msb - msw) / denominator if denominator > TINY else None
-    # Every pair at once, the higher mean first (equal means in name order).
+    # Every pair at once, the higher mean first (equal means in name order),
+    # Bonferroni-adjusted so that a pair is named exactly when its interval
+    # (95 % jointly) leaves out zero.
     first, second = np.triu_indices(g, 1)
     swap = np.round(m[second], 9) > np.round(m[first], 9)
     hi, lo = np.where(swap, second, first), np.where(swap, first, second)
     difference = m[hi] - m[lo]
     se = np.sqrt(msw * (1 / n[hi] + 1 / n[lo]))
-    adjusted = holm(_t_ps(difference, se, df))
+    adjusted = np.minimum(1.0, _t_ps(difference, se, df) * len(hi))
     width = t_quantile(1 - ALPHA / (2 * len(hi)), df) * se
+    # The same pairs with each group's own spread (Welch), when known: the
+    # pooled variance is mostly the large groups', so a small group that
+    # answers more widely would look different when it is only noisier.
+    robust = np.ones(len(hi), dtype=bool)
+    if spreads is not None:
+        sd = np.array([spreads.get(x, math.nan) for x in names])
+        v = sd**2 / n
+        own = v[hi] + v[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dfw = own**2 / (v[hi] ** 2 / (n[hi] - 1) + v[lo] ** 2 / (n[lo] - 1))
+            welch_p = _special().stdtr(np.nan_to_num(dfw, nan=1.0), -difference / np.sqrt(own))
+        welch_p = np.where(own <= TINY, np.where(difference > TINY, 0.0, 1.0), 2 * welch_p)
+        # Adjusted for the comparisons of one group with the others (g − 1),
+        # not for every pair: it guards against a noisy group, while the
+        # pooled test already holds the error rate (make calibrate: over all
+        # pairs it cost a tenth of the planted differences found).
+        robust = np.isnan(own) | (welch_p * (g - 1) <= ALPHA)
     comparisons = [
-        Comparison(names[a], names[b], float(d), float(d - w), float(d + w), float(q))
-        for a, b, d, w, q in zip(hi, lo, difference, width, adjusted, strict=True)
+        Comparison(names[a], names[b], float(d), float(d - w), float(d + w), float(q), bool(r))
+        for a, b, d, w, q, r in zip(hi, lo, difference, width, adjusted, robust, strict=True)
     ]
     comparisons.sort(key=lambda c: (-round(c.difference, 9), c.higher, c.lower))
-    # Each group against the rest of the shown groups.
-    rest = shown - n
-    contrast = m - (centre * shown - n * m) / rest
-    contrasts = holm(_t_ps(np.abs(contrast), np.sqrt(msw * (1 / n + 1 / rest)), df))
+    if g == 2:
+        # The two contrasts are one test: no adjustment.
+        column_p = comparisons[0].p
+    else:
+        # Each group against the rest of the shown groups, Holm over the groups.
+        rest = shown - n
+        contrast = m - (centre * shown - n * m) / rest
+        column_p = min(holm(_t_ps(np.abs(contrast), np.sqrt(msw * (1 / n + 1 / rest)), df)))
     return GroupTest(
         f=float(f),
         df_between=g - 1,
         df_within=df,
         f_p=f_p(f, g - 1, df) if f > 0 else 1.0,
-        p=float(min(contrasts)),
+        p=float(column_p),
         msw=msw,
         icc1=None if icc is None else float(icc),
         pairs=comparisons,
@@ -226,10 +257,16 @@ def compare_groups(
 
 
 def two_groups(
-    high: str, low: str, means: Mapping[str, float], sizes: Mapping[str, int], totals: Totals
+    high: str,
+    low: str,
+    means: Mapping[str, float],
+    sizes: Mapping[str, int],
+    totals: Totals,
+    spreads: Mapping[str, float] | None = None,
 ) -> Comparison | None:
     """``high`` − ``low`` with a 95 % interval and p, on the published
-    within-group variance of all the shown groups."""
+    within-group variance of all the shown groups; ``robust`` when Welch's
+    test on the two groups' own spreads (``spreads``, never shown) agrees."""
     within = within_variance(means, sizes, totals)
     if within is None:
         return None
@@ -238,7 +275,13 @@ def two_groups(
     se = math.sqrt(msw * (1 / sizes[high] + 1 / sizes[low]))
     p = (0.0 if abs(difference) > TINY else 1.0) if se <= TINY else t_p(difference / se, df)
     spread = t_quantile(1 - ALPHA / 2, df) * se
-    return Comparison(high, low, difference, difference - spread, difference + spread, p)
+    robust = True
+    if spreads is not None and high in spreads and low in spreads:
+        check = welch(
+            means[low], spreads[low], sizes[low], means[high], spreads[high], sizes[high]
+        )
+        robust = check is None or check.p <= ALPHA
+    return Comparison(high, low, difference, difference - spread, difference + spread, p, robust)
 
 
 def welch(
@@ -278,16 +321,18 @@ def rwg_j_chance(n: int, items: int, points: int) -> float | None:
     """
     if n < 2 or items < 1:
         return None
-    return _chance(min(n, 100), items, points)
+    return _chance(min(n, CHANCE_LARGEST), items, points)
 
 
 @cache
 def _chance(n: int, items: int, points: int) -> float:
     rng = np.random.default_rng([n, items, points])
     sigma = expected_uniform_variance(points)
-    answers = rng.integers(0, points, size=(CHANCE_DRAWS, n, items)).astype(float)
-    ratio = np.minimum(answers.var(axis=1, ddof=1).mean(axis=1) / sigma, 1.0)
-    agreement = items * (1 - ratio)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rwg = np.where(agreement + ratio > 0, agreement / (agreement + ratio), 1.0)
-    return float(np.quantile(rwg, 1 - ALPHA))
+    found = []
+    for _ in range(CHANCE_DRAWS // CHANCE_BATCH):
+        answers = rng.integers(0, points, size=(CHANCE_BATCH, n, items)).astype(float)
+        ratio = np.minimum(answers.var(axis=1, ddof=1).mean(axis=1) / sigma, 1.0)
+        agreement = items * (1 - ratio)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            found.append(np.where(agreement + ratio > 0, agreement / (agreement + ratio), 1.0))
+    return float(np.quantile(np.concatenate(found), 1 - ALPHA))

@@ -57,6 +57,7 @@ def restrict(result: AnalysisResult, partners: Collection[str], lang: str) -> An
             gap=None,
             icc1=None,
             f=None,
+            df=[],
             p=None,
             q=None,
             ci_low=None,
@@ -81,11 +82,19 @@ def restrict(result: AnalysisResult, partners: Collection[str], lang: str) -> An
         result,
         partners={n: g for n, g in result.partners.items() if n in keep},
         partner_levels={},
-        divergence=[masked(d) for d in result.divergence],
+        # Only the flagged ones (the rest say which partner is high or low),
+        # in a fixed order (the full order follows the gaps).
+        divergence=sorted(
+            (masked(d) for d in result.divergence if d.flagged), key=lambda d: (d.kind, d.id)
+        ),
         disagreement=[d for d in result.disagreement if d.partner in keep],
         give_take=[g for g in result.give_take if g.partner in keep],
+        # Advice that fired only on other partners' figures would say that
+        # one of them has them: it goes, the rest keeps its other reasons.
         advice=[
-            replace(a, why=[w for w in a.why if not PARTNER_LEVEL.match(w)]) for a in result.advice
+            replace(a, why=[w for w in a.why if not PARTNER_LEVEL.match(w)])
+            for a in result.advice
+            if not a.why or not all(PARTNER_LEVEL.match(w) for w in a.why)
         ],
         indicators={k: v for k, v in result.indicators.items() if not PARTNER_LEVEL.match(k)},
     )
