@@ -141,8 +141,9 @@ class GroupTest:
     partner that sees it differently is what the lens looks for, and this
     finds one far more often than the ANOVA's F-test, which spreads its
     attention over every pattern. The F (with its p, ``f_p``) and ICC(1) are
-    given as well. ``pairs``: every pair with a Bonferroni-adjusted p and
-    interval (95 % jointly).
+    given as well. ``pairs``: the pairs that differ (Bonferroni-adjusted p
+    ≤ 0.05, interval 95 % jointly) and the pair of the highest and lowest
+    mean, highest difference first.
     """
 
     f: float
@@ -231,9 +232,24 @@ def compare_groups(
         # pooled test already holds the error rate (make calibrate: over all
         # pairs it cost a tenth of the planted differences found).
         robust = np.isnan(own) | (welch_p * (g - 1) <= ALPHA)
+    # Kept: the pairs that differ, and the one between the highest and the
+    # lowest mean (the gap shown when none differs). With many partners
+    # there are hundreds of pairs per column, most of them of no interest.
+    top = max(range(g), key=lambda i: (round(float(m[i]), 9), names[i]))
+    bottom = min(range(g), key=lambda i: (round(float(m[i]), 9), names[i]))
+    extreme = ((hi == top) & (lo == bottom)) | ((hi == bottom) & (lo == top))
+    keep = np.flatnonzero((adjusted <= ALPHA) | extreme)
     comparisons = [
-        Comparison(names[a], names[b], float(d), float(d - w), float(d + w), float(q), bool(r))
-        for a, b, d, w, q, r in zip(hi, lo, difference, width, adjusted, robust, strict=True)
+        Comparison(
+            names[hi[i]],
+            names[lo[i]],
+            float(difference[i]),
+            float(difference[i] - width[i]),
+            float(difference[i] + width[i]),
+            float(adjusted[i]),
+            bool(robust[i]),
+        )
+        for i in keep
     ]
     comparisons.sort(key=lambda c: (-round(c.difference, 9), c.higher, c.lower))
     if g == 2:
