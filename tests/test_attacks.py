@@ -522,3 +522,45 @@ def test_who_of_the_hidden_people_said_dont_know_changes_no_published_figure():
     assert column.df and column.ci_low is not None  # the figures are there to compare
     assert shown(one) == shown(other)
     assert shown(restrict(one, ["A"], "en")) == shown(restrict(other, ["A"], "en"))
+
+
+def test_a_partner_lead_gets_no_advice_that_rests_only_on_other_partners():
+    """Advice that fired only because another partner is out of balance
+    would tell a lead that one of the others is (review 2026-12-04)."""
+    from dataclasses import replace
+
+    from alliancelens.analysis import analyze, answers_frame
+    from alliancelens.analysis.results import Advice
+    from alliancelens.analysis.scope import restrict
+    from alliancelens.instrument import get_instrument
+
+    instrument = get_instrument("reflection-core", 2)
+    rows = [
+        (f"{p}{n}", p, "professional", 1, item.id, 3.0)
+        for p in "ABC"
+        for n in range(3)
+        for item in instrument.items
+    ]
+    result = analyze(answers_frame(rows), instrument, k=3)
+
+    def advice(rule: str, why: list[str]) -> Advice:
+        return Advice(
+            rule, None, None, None, {"nl": "", "en": ""}, {"nl": "", "en": ""}, "low", why
+        )
+
+    result = replace(
+        result,
+        advice=[
+            advice("give_and_take_balance", ["give_take.imbalanced = 1 >= 1"]),
+            advice(
+                "ambition_cross_purposes",
+                [
+                    "theme.shared_understanding.mean = 2.50 < 3.00",
+                    "divergence.ambition.flagged = 1 == 1",
+                ],
+            ),
+        ],
+    )
+    seen = restrict(result, ["A"], "en")
+    assert [a.id for a in seen.advice] == ["ambition_cross_purposes"]
+    assert seen.advice[0].why == ["theme.shared_understanding.mean = 2.50 < 3.00"]
