@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import tempfile
 
 import openpyxl
@@ -22,8 +24,8 @@ class DemoExportTests(DemoTestCase):
     def setUp(self):
         self.client.login(username="facilitator", password=self.password)
 
-    def get(self, fmt: str):
-        response = self.client.get(f"/alliances/demo/rounds/2/export/{fmt}/")
+    def get(self, fmt: str, query: str = ""):
+        response = self.client.get(f"/alliances/demo/rounds/2/export/{fmt}/{query}")
         assert response.status_code == 200, fmt
         assert "attachment" in response["Content-Disposition"]
         return response.content
@@ -45,7 +47,7 @@ class DemoExportTests(DemoTestCase):
         ]
         assert header[-6:] == [*(f"answered_{v}" for v in range(1, 6)), "dont_know"]
         about = {row[0].value: row[1].value for row in book["about"].iter_rows()}
-        assert about["instrument"] == "reflection-core" and about["instrument_version"] == str(
+        assert about["instrument"] == "reflection-core" and about["instrumentversie"] == str(
             latest_instrument().version
         )
         codebook = {row[0].value: row[1].value for row in book["codebook"].iter_rows(min_row=2)}
@@ -62,10 +64,10 @@ class DemoExportTests(DemoTestCase):
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
         assert labels["mean"].startswith("Gemiddelde op de schaal")
         assert set(meta.variable_value_labels["group"].values()) == {
-            "alliance",
-            "partner",
-            "level",
-            "partner_level",
+            "Alliantie",
+            "Partner",
+            "Niveau",
+            "Partner × niveau",
         }
         assert f"reflection-core@{latest_instrument().version}" in meta.file_label
         assert frame["mean"].dropna().between(1, 5).all()
@@ -75,7 +77,42 @@ class DemoExportTests(DemoTestCase):
         frame = pd.read_csv(io.StringIO(text))
         assert list(frame.columns[:4]) == ["round", "group", "partner", "level"]
         codebook = self.get("codebook").decode("utf-8-sig")
-        assert "amb_not_alone" in codebook and "# instrument_version" in codebook
+        assert "amb_not_alone" in codebook and "\n# k," in codebook
+
+    def test_the_csv_opens_as_people_expect(self):
+        """The header first, whole numbers whole, and a dialect Dutch Excel
+        splits by itself (semicolons, decimal comma) with the same figures."""
+        plain = self.get("csv").decode("utf-8-sig")
+        assert plain.startswith("round,group,partner,level,")
+        frame = pd.read_csv(io.StringIO(plain))
+        rows = list(csv.reader(io.StringIO(plain)))
+        counts = [n for n, name in enumerate(rows[0]) if name == "n" or name.startswith("n_")]
+        assert counts and all(
+            row[n] == "" or row[n].isdigit() for row in rows[1:] for n in counts
+        ), "counts are written as whole numbers"
+        dutch = self.get("csv", "?dialect=excel-nl").decode("utf-8-sig")
+        assert dutch.startswith("round;group;partner;level;")
+        assert re.search(r";\d,\d+;", dutch)
+        again = pd.read_csv(io.StringIO(dutch), sep=";", decimal=",")
+        pd.testing.assert_frame_equal(frame, again)
+        codebook = self.get("codebook", "?dialect=excel-nl").decode("utf-8-sig")
+        assert codebook.startswith("variable;label;perspective;note")
+        assert self.client.get("/alliances/demo/rounds/2/export/csv/?dialect=x").status_code == 404
+
+    def test_spss_value_labels_follow_the_language(self):
+        import pyreadstat
+
+        for lang, shown, group in (("nl", "getoond", "Partner"), ("en", "shown", "Partner")):
+            self.client.cookies["django_language"] = lang
+            content = self.client.get(
+                "/alliances/demo/rounds/2/export/sav/", HTTP_ACCEPT_LANGUAGE=lang
+            ).content
+            with tempfile.NamedTemporaryFile(suffix=".sav") as f:
+                f.write(content)
+                f.flush()
+                _, meta = pyreadstat.read_sav(f.name)
+            assert meta.variable_value_labels["shown"][1.0] == shown, lang
+            assert group in meta.variable_value_labels["group"].values()
 
     def test_every_figure_in_a_file_is_one_the_results_page_shows(self):
         """Files add nothing to the page: set against it, they cannot give

@@ -39,6 +39,7 @@ class Export:
     instrument: Instrument
     round: Round
     k: int
+    lang: str = "nl"
 
 
 def build_export(rnd: Round, lang: str = "nl") -> Export:
@@ -48,7 +49,9 @@ def build_export(rnd: Round, lang: str = "nl") -> Export:
     figures = pd.DataFrame(table.rows, columns=table.columns)
     trends = pd.DataFrame(table.trends, columns=list(TREND_COLUMNS))
     instrument = rnd.instrument
-    return Export(figures, trends, codebook(instrument, lang), instrument, rnd, publication.k)
+    return Export(
+        figures, trends, codebook(instrument, lang), instrument, rnd, publication.k, lang
+    )
 
 
 # A text cell starting with one of these is run as a formula by spreadsheet
@@ -150,29 +153,58 @@ CODEBOOK_FIELDS = ["variable", "label", "perspective", "note"]
 
 
 def _about(export: Export) -> list[tuple[str, str]]:
-    return [
-        ("instrument", export.instrument.id),
-        ("instrument_version", str(export.instrument.version)),
-        ("alliance", export.round.alliance.name),
-        ("round", f"{export.round.number}: {export.round.title}"),
-        ("k", str(export.k)),
-        ("generated", timezone.now().date().isoformat()),
-    ]
+    with translation.override(export.lang):
+        return [
+            (_("instrument"), export.instrument.id),
+            (_("instrument version"), str(export.instrument.version)),
+            (_("alliance"), export.round.alliance.name),
+            (_("round"), f"{export.round.number}: {export.round.title}"),
+            ("k", str(export.k)),
+            (_("generated"), timezone.now().date().isoformat()),
+        ]
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+# CSV dialects: the plain one, and Dutch Excel's (semicolons and a decimal
+# comma, which it splits and reads as numbers without an import dialog).
+DIALECTS = {"plain": (",", "."), "excel-nl": (";", ",")}
+
+
+def _integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns that only hold whole numbers (and gaps) as whole numbers:
+    pandas reads a column with a gap as floats and would write 3.0."""
+    out = frame.copy()
+    for column in out.columns:
+        values = pd.to_numeric(out[column], errors="coerce")
+        known = values.dropna()
+        if (
+            len(known)
+            and bool((known == known.round()).all())
+            and bool(values.notna().eq(out[column].notna()).all())
+        ):
+            out[column] = values.astype("Int64")
+    return out
+
+
+def _csv(frame: pd.DataFrame, dialect: str = "plain") -> bytes:
+    """A header first and nothing before it; whole numbers as whole numbers."""
+    sep, decimal = DIALECTS[dialect]
     out = io.StringIO()
-    frame.map(defused).to_csv(out, index=False, lineterminator="\n")
+    _integers(frame).map(defused).to_csv(
+        out, index=False, lineterminator="\n", sep=sep, decimal=decimal
+    )
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_csv(export: Export) -> bytes:
-    return _csv(export.figures)
+def to_csv(export: Export, dialect: str = "plain") -> bytes:
+    return _csv(export.figures, dialect)
 
 
-def codebook_csv(export: Export) -> bytes:
+def codebook_csv(export: Export, dialect: str = "plain") -> bytes:
+    """The codebook, then the export's metadata (instrument, round, k) as
+    rows of their own after it: nothing stands before the header."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CODEBOOK_FIELDS, lineterminator="\n")
+    sep = DIALECTS[dialect][0]
+    writer = csv.DictWriter(out, fieldnames=CODEBOOK_FIELDS, lineterminator="\n", delimiter=sep)
     writer.writeheader()
     writer.writerows({k: defused(v) for k, v in row.items()} for row in export.codebook)
     for key, value in _about(export):
@@ -219,7 +251,20 @@ def to_sav(export: Export) -> bytes:
         values = list(dict.fromkeys(frame[column]))
         value_labels[column] = {float(i + 1): v for i, v in enumerate(values)}
         frame[column] = frame[column].map({v: float(i + 1) for i, v in enumerate(values)})
-    value_labels["shown"] = {0.0: "hidden", 1.0: "shown"}
+    with translation.override(export.lang):
+        value_labels["shown"] = {0.0: _("hidden"), 1.0: _("shown")}
+        names = {
+            "alliance": _("Alliance"),
+            "partner": _("Partner"),
+            "level": _("Level"),
+            "partner_level": _("Partner × level"),
+            "perspective": _("Perspective"),
+            "statement": _("Statement"),
+        }
+    for column in ("group", "measure"):
+        value_labels[column] = {
+            code: names.get(value, value) for code, value in value_labels[column].items()
+        }
     text = {"partner", "level", "id", "perspective"}
     for column in frame.columns:
         if column in text:

@@ -27,7 +27,7 @@ from .documents import (
     render_report_html,
     render_report_pdf,
 )
-from .exports import build_export, codebook_csv, to_csv, to_sav, to_xlsx
+from .exports import DIALECTS, build_export, codebook_csv, to_csv, to_sav, to_xlsx
 from .publish import NotPublished, publication_of, round_publish
 
 
@@ -107,9 +107,12 @@ def report_download(
     except NotPublished as exc:
         # Reports are made once the round has closed, until its answers go.
         raise Http404(str(exc)) from exc
-    content_type = "application/pdf" if fmt == "pdf" else "text/html"
+    content_type = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # The HTML report opens in the browser (printing from there is the way
+    # to paper); the PDF is a file to keep.
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -134,12 +137,15 @@ def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
     except NotPublished as exc:
         # Exports are made once the round has closed, until its answers go.
         raise Http404(str(exc)) from exc
-    content = {
-        "csv": to_csv,
-        "xlsx": to_xlsx,
-        "sav": to_sav,
-        "codebook": codebook_csv,
-    }[fmt](export)
+    dialect = request.GET.get("dialect", "plain")
+    if dialect not in DIALECTS:
+        raise Http404("unknown CSV dialect")
+    if fmt == "csv":
+        content = to_csv(export, dialect)
+    elif fmt == "codebook":
+        content = codebook_csv(export, dialect)
+    else:
+        content = {"xlsx": to_xlsx, "sav": to_sav}[fmt](export)
     content_type, extension = EXPORTS[fmt]
     stem = "codebook" if fmt == "codebook" else "figures"
     name = f"alliancelens-{rnd.alliance.slug}-round-{rnd.number}-{stem}.{extension}"
