@@ -147,6 +147,14 @@ class DemoTests(TestCase):
             texts = re.findall(r"<li>(.*?)(?: <small>|</li>)", item)
             assert len(texts) == len(set(texts)), texts
 
+    def test_the_levels_are_named_in_the_readers_language(self):
+        from django.contrib.auth import get_user_model
+
+        self.client.force_login(get_user_model().objects.get(username="facilitator"))
+        html = self.client.get("/alliances/demo/rounds/1/results/").content.decode()
+        levels = html.split('id="levels-h"')[1].split("</thead>")[0]
+        assert "Bestuur" in levels and ">board<" not in levels and "board<br>" not in levels
+
     def test_the_results_page_shows_independently_computed_means(self):
         """Recompute round 2 by hand from the stored answers, without pandas."""
         instrument = latest_instrument()

@@ -78,7 +78,10 @@ class WorkshopTests(AllianceTestCase):
         response = self.client.post(join, {"partner": zorg.pk, "level": "management"})
         assert response.status_code == 302
         token = re.match(r"^/r/([^/]+)/$", response["Location"]).group(1)
-        assert self.client.get(f"/r/{token}/intro/").status_code == 200
+        intro = self.client.get(f"/r/{token}/intro/")
+        assert intro.status_code == 200
+        # Greeted plainly, not by the made-up name of a joined participant.
+        assert "Workshop" not in re.search(r"<h1>(.*?)</h1>", intro.content.decode()).group(1)
         assert Participant.objects.count() == before + 1
         assert Invitation.objects.filter(
             round=self.round, participant__partner=zorg, participant__level="management"

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Phase, Round, Stage
+from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Level, Phase, Round, Stage
 from alliancelens.analysis import AnalysisResult, GroupSummary
 from alliancelens.analysis.explain import because
 from alliancelens.instrument import FACETS, LEVELS, PERSPECTIVES, Instrument, localized
@@ -164,6 +164,8 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         ],
         "partners": partners,
         "levels": levels,
+        # The levels by their names in the reader's language, not their codes.
+        "level_heads": [{"label": str(Level(g.name).label), "g": g} for g in levels],
         "rows": rows,
         "level_rows": level_rows,
         "divergences": divergences,
