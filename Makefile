@@ -20,11 +20,13 @@ setup: $(STAMP)
 	@command -v msgfmt >/dev/null 2>&1 || bash scripts/ensure-system-packages.sh
 	@cd alliancelens && DEBUG=1 ../$(BIN)/alliancelens compilemessages -v0
 
+# Another port when 8000 is taken: make run PORT=8001
+PORT ?= 8000
 run: setup
 	DEBUG=1 $(BIN)/alliancelens migrate --noinput -v0
-	DEBUG=1 $(BIN)/alliancelens demo
-	@echo "Starting AllianceLens on http://127.0.0.1:8000 (Ctrl+C to stop)"
-	DEBUG=1 $(BIN)/alliancelens runserver 127.0.0.1:8000
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/alliancelens demo
+	@echo "Starting AllianceLens on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/alliancelens runserver 127.0.0.1:$(PORT)
 
 # The type check (one core) runs beside the SQLite pass, which leaves a core
 # idle now and then; its output is printed when it is done.

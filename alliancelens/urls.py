@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
@@ -19,8 +20,19 @@ ALLIANCE_PAGES = [
     *workshop_urls.urlpatterns,
 ]
 
+
+class FaviconView(RedirectView):
+    """Browsers ask /favicon.ico of every site; the icon is a static SVG."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("alliancelens/favicon.svg")
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="alliances:list"), name="home"),
+    path("favicon.ico", FaviconView.as_view()),
     path("alliances/", include((ALLIANCE_PAGES, "alliances"))),
     path("r/<str:token>/my-data.json", access_views.my_data, name="my_data"),
     path("r/", include("alliancelens.scan.urls")),

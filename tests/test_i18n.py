@@ -64,3 +64,10 @@ def test_pages_render_in_both_languages(client):
         with translation.override(lang):
             page = client.get("/accounts/login/", headers={"accept-language": lang})
         assert text in page.content.decode()
+
+
+def test_every_page_has_a_favicon_and_the_browsers_request_for_it_is_answered(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
