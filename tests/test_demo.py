@@ -147,6 +147,27 @@ class DemoTests(TestCase):
             texts = re.findall(r"<li>(.*?)(?: <small>|</li>)", item)
             assert len(texts) == len(set(texts)), texts
 
+    def test_the_results_page_opens_with_what_to_talk_about(self):
+        """Three to five plain sentences before any table: the differences
+        that pass the test, the weakest and strongest point as meant, and
+        the first thing to do, each with a link to its figures."""
+        from django.contrib.auth import get_user_model
+
+        from alliancelens.instrument import latest_instrument
+
+        self.client.force_login(get_user_model().objects.get(username="facilitator"))
+        html = self.client.get("/alliances/demo/rounds/1/results/").content.decode()
+        assert html.index('id="summary-h"') < html.index('<table class="results">')
+        summary = html.split('id="summary-h"')[1].split("</section>")[0]
+        points = re.findall(r"<li class=\"summary-(\w+)\">(.*?)</li>", summary, re.S)
+        assert 3 <= len(points) <= 5
+        kinds = [kind for kind, _ in points]
+        assert kinds[0] == "difference" and "weak" in kinds and "advice" in kinds
+        assert "Belangen" in points[0][1] and "meer dan toeval" in points[0][1]
+        negative = [i.text["nl"] for i in latest_instrument().items if i.reverse]
+        assert not any(text in summary for text in negative)
+        assert all('href="#' in body for _, body in points)
+
     def test_the_levels_are_named_in_the_readers_language(self):
         from django.contrib.auth import get_user_model
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Level, Phase, Round, Stage
@@ -70,6 +70,71 @@ def _points(
         }
 
     return [row(m, i) for m, i in reversed(scored[-3:])], [row(m, i) for m, i in scored[:3]]
+
+
+def _summary(
+    divergences: list[dict[str, Any]],
+    weakest: list[dict[str, Any]],
+    strongest: list[dict[str, Any]],
+    advice: list[dict[str, Any]],
+) -> list[dict[str, str]]:
+    """The three to five things to talk about, each one plain sentence with
+    where its evidence is: differences between partners that pass the test
+    (at most two, perspectives first), the weakest and the strongest point
+    (read as meant), and the most urgent advice."""
+    out: list[dict[str, str]] = []
+    ordered = sorted(divergences, key=lambda x: x["d"].kind != "perspective")
+    for item in ordered[:2]:
+        d = item["d"]
+        if d.gap is None:
+            text = _("Partners see “%(label)s” differently, by more than chance.") % {
+                "label": item["label"]
+            }
+        else:
+            text = _(
+                "Partners see “%(label)s” differently: %(high)s scores %(gap)s points higher "
+                "than %(low)s, more than chance explains."
+            ) % {
+                "label": item["label"],
+                "high": d.high,
+                "low": d.low,
+                "gap": formats.number_format(d.gap, 1),
+            }
+        out.append({"text": text, "anchor": "divergence-h", "kind": "difference"})
+    if weakest:
+        out.append(
+            {
+                "text": _("Weakest point: “%(text)s” (%(mean)s on 1–5).")
+                % {
+                    "text": weakest[0]["text"],
+                    "mean": formats.number_format(weakest[0]["mean"], 1),
+                },
+                "anchor": "points-h",
+                "kind": "weak",
+            }
+        )
+    if strongest:
+        out.append(
+            {
+                "text": _("Strongest point: “%(text)s” (%(mean)s on 1–5).")
+                % {
+                    "text": strongest[0]["text"],
+                    "mean": formats.number_format(strongest[0]["mean"], 1),
+                },
+                "anchor": "points-h",
+                "kind": "strong",
+            }
+        )
+    if advice:
+        first = advice[0]
+        out.append(
+            {
+                "text": _("First to do: %(advice)s") % {"advice": first["text"]},
+                "anchor": "advice-h",
+                "kind": "advice",
+            }
+        )
+    return out[:5]
 
 
 def published_context(
@@ -212,6 +277,7 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         ],
         "strongest": strongest,
         "weakest": weakest,
+        "summary": _summary(divergences, weakest, strongest, advice),
         "sections": sections,
         "phase_label": Phase(alliance.current_phase).label,
         "phase_help": PHASE_HELP[Phase(alliance.current_phase)],
