@@ -20,12 +20,20 @@ class WorkshopTests(AllianceTestCase):
             self.answer(self.round, person, "4")
         self.login()
 
-    def test_the_projector_counts_per_partner_and_refreshes_until_revealed(self):
+    def test_the_projector_counts_per_partner_and_updates_without_reloading(self):
         page = self.client.get(f"{self.base}/workshop/")
         assert page.status_code == 200
-        self.assertContains(page, '<meta http-equiv="refresh" content="10">')
+        self.assertNotContains(page, 'http-equiv="refresh"')  # no reload (axe: critical)
+        counts_url = f"{self.base}/workshop/counts/"
+        self.assertContains(page, f'data-live-counts="{counts_url}"')
         assert page.context["totals"]["submitted"] == 9
         self.assertNotContains(page, "data:image/svg+xml")  # no results before the reveal
+        counts = self.client.get(counts_url).json()
+        assert counts["submitted"] == 9 and counts["live"] is True
+        assert {p["partner"] for p in counts["partners"]} == set(self.partners)
+        assert all(set(p) == {"partner", "submitted", "invited"} for p in counts["partners"])
+        self.client.logout()
+        assert self.client.get(counts_url).status_code == 302  # facilitators only
 
     def test_results_stay_hidden_on_the_server_until_revealed(self):
         hidden = self.client.get(f"{self.base}/workshop/discuss/0/")
@@ -41,7 +49,10 @@ class WorkshopTests(AllianceTestCase):
         assert shown.status_code == 200
         self.assertContains(shown, "data:image/svg+xml")
         projector = self.client.get(f"{self.base}/workshop/")
-        self.assertNotContains(projector, 'http-equiv="refresh"')
+        self.assertNotContains(projector, "data-live-counts")
+        # Revealed: no prompt to answer any more.
+        self.assertNotContains(projector, "persoonlijke link")
+        self.assertNotContains(projector, "personal link")
 
     def test_the_discussion_walks_through_the_divergences_with_questions(self):
         # Make Zorg answer very differently so divergences are flagged.

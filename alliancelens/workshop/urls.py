@@ -8,6 +8,11 @@ from . import views
 # of every app under /alliances/ together.
 urlpatterns = [
     path("<slug:slug>/rounds/<int:number>/workshop/", views.projector, name="workshop"),
+    path(
+        "<slug:slug>/rounds/<int:number>/workshop/counts/",
+        views.counts,
+        name="workshop_counts",
+    ),
     path("<slug:slug>/rounds/<int:number>/workshop/reveal/", views.reveal, name="reveal"),
     path(
         "<slug:slug>/rounds/<int:number>/workshop/join-link/",

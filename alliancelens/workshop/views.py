@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -43,10 +43,33 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "join_url": join_url,
             "join_qr": qr_svg(join_url) if join_url else "",
             "scan_url": request.build_absolute_uri("/"),
-            # Counters refresh by themselves until the results are revealed.
-            "refresh": not rnd.workshop_revealed,
+            # Counters update by themselves (app.js asks counts/) while
+            # people can answer; a closed or revealed round stands still.
+            "live": rnd.state == Round.State.OPEN and not rnd.workshop_revealed,
         },
     )
+
+
+@login_required
+def counts(request: HttpRequest, slug: str, number: int) -> JsonResponse:
+    """The projector's counters, for its script: submitted per partner
+    (counts, never answers) and whether people can still answer."""
+    rnd = round_for(request, slug, number)
+    rates = response_rates(rnd)
+    totals = response_totals(rates)
+    response = JsonResponse(
+        {
+            "submitted": totals["submitted"],
+            "invited": totals["invited"],
+            "partners": [
+                {"partner": r["partner"], "submitted": r["submitted"], "invited": r["invited"]}
+                for r in rates
+            ],
+            "live": rnd.state == Round.State.OPEN and not rnd.workshop_revealed,
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

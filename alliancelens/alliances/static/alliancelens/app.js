@@ -22,3 +22,31 @@ document.addEventListener("click", function (event) {
     if (!window.confirm(target.getAttribute("data-confirm"))) event.preventDefault();
   }
 });
+
+// The workshop projector: submitted counts every 10 seconds while people can
+// answer (no page reload; the total is announced politely to screen readers).
+(function () {
+  var box = document.querySelector("[data-live-counts]");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-live-counts");
+  function set(name, value) {
+    box.querySelectorAll('[data-count="' + name + '"]').forEach(function (el) {
+      if (el.textContent !== String(value)) el.textContent = String(value);
+    });
+    box.querySelectorAll('[data-meter="' + name + '"]').forEach(function (el) {
+      el.value = value;
+    });
+  }
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        set("total", data.submitted);
+        data.partners.forEach(function (row) { set(row.partner, row.submitted); });
+        if (data.live) window.setTimeout(poll, 10000);
+      })
+      .catch(function () { window.setTimeout(poll, 30000); });
+  }
+  window.setTimeout(poll, 10000);
+})();
