@@ -95,3 +95,63 @@ class PhoneKeyboardTests(StaticLiveServerTestCase):
         values = dict(ItemAnswer.objects.values_list("item_id", "value"))
         assert values == {item.id: 4 for item in items}
         self.assert_fits_the_screen(page)
+
+
+class WorkshopKeysTests(StaticLiveServerTestCase):
+    """The discussion is driven by the keys a presenter's clicker sends."""
+
+    def setUp(self):
+        from django.test import Client
+
+        from alliancelens.results.publish import round_publish
+        from alliancelens.workshop.services import workshop_reveal
+
+        from .base import answer_by_service
+
+        user = User.objects.create_user("fiona")
+        alliance = alliance_create(facilitator=user, name="Gezonde Wijk")
+        for name in ("Gemeente", "Zorg", "Welzijn"):
+            partner = Partner.objects.create(alliance=alliance, name=name)
+            for n in range(4):
+                Participant.objects.create(partner=partner, name=f"{name} {n}", level=Level.BOARD)
+        rnd = round_open(rnd=round_create(alliance=alliance, title="Ronde 1"))
+        for invitation in rnd.invitations.select_related("participant__partner"):
+            partner = invitation.participant.partner.name
+            answer_by_service(invitation, "1" if partner == "Zorg" else "5")
+        round_publish(rnd=workshop_reveal(rnd=rnd, by=user))
+        client = Client()
+        client.force_login(user)
+        self.base = f"{self.live_server_url}/alliances/{alliance.slug}/rounds/{rnd.number}"
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = self.browser.new_context(viewport={"width": 1280, "height": 720})
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": self.live_server_url,
+                }
+            ]
+        )
+        self.page = context.new_page()
+
+    def tearDown(self):
+        self.browser.close()
+        self._pw.stop()
+
+    def test_arrows_and_page_keys_walk_the_discussion_with_next_in_view(self):
+        page = self.page
+        page.goto(f"{self.base}/workshop/discuss/0/")
+        next_button = page.locator('a[rel="next"]')
+        assert next_button.is_visible()
+        box = next_button.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 720  # above the fold
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url("**/discuss/1/")
+        page.keyboard.press("PageDown")
+        page.wait_for_url("**/discuss/2/")
+        page.keyboard.press("PageUp")
+        page.wait_for_url("**/discuss/1/")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_url("**/discuss/0/")

@@ -17,6 +17,7 @@ from alliancelens.alliances.invitations import qr_svg
 from alliancelens.alliances.models import Invitation, Level, Partner, Round
 from alliancelens.alliances.rates import response_rates, response_totals
 from alliancelens.alliances.views.common import round_for
+from alliancelens.analysis.results import Divergence
 from alliancelens.instrument import localized
 from alliancelens.results.publish import charts_of, publication_of, round_publish
 
@@ -88,6 +89,19 @@ def join_toggle(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return redirect("alliances:workshop", rnd.alliance.slug, rnd.number)
 
 
+# An hour's workshop talks through at most this many points.
+DISCUSSION_POINTS = 7
+
+
+def discussion_points(divergences: list[Divergence]) -> tuple[list[Divergence], int]:
+    """The differences to talk through, and how many more the results show:
+    flagged perspectives first, then flagged statements, surest first (q),
+    at most DISCUSSION_POINTS."""
+    flagged = [d for d in divergences if d.flagged]
+    flagged.sort(key=lambda d: (d.kind != "perspective", d.q if d.q is not None else 1.0))
+    return flagged[:DISCUSSION_POINTS], max(0, len(flagged) - DISCUSSION_POINTS)
+
+
 @login_required
 def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResponse:
     """Step 0: the picture; then one divergence at a time with its questions.
@@ -109,7 +123,7 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         raise Http404("the round has not closed")
     result = publication.result(None, lang)
     instrument = rnd.instrument
-    flagged = [d for d in result.divergence if d.flagged]
+    flagged, more = discussion_points(result.divergence)
     if step < 0 or step > len(flagged):
         raise Http404("no such step")
     context = {
@@ -118,6 +132,7 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         "result": result,
         "step": step,
         "steps": len(flagged),
+        "more": more,
         "previous": step - 1 if step > 0 else None,
         "next": step + 1 if step < len(flagged) else None,
     }

@@ -50,3 +50,20 @@ document.addEventListener("click", function (event) {
   }
   window.setTimeout(poll, 10000);
 })();
+
+// The workshop's steps with the keyboard and presenter clickers (which send
+// Page Up and Page Down): → / Page Down / space for next, ← / Page Up back.
+document.addEventListener("keydown", function (event) {
+  var nav = document.querySelector("[data-step-nav]");
+  if (!nav || event.altKey || event.ctrlKey || event.metaKey) return;
+  var target = event.target;
+  if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+  var rel = null;
+  if (event.key === "ArrowRight" || event.key === "PageDown" || event.key === " ") rel = "next";
+  if (event.key === "ArrowLeft" || event.key === "PageUp") rel = "prev";
+  var link = rel && nav.querySelector('a[rel="' + rel + '"]');
+  if (link) {
+    event.preventDefault();
+    window.location.assign(link.getAttribute("href"));
+  }
+});
