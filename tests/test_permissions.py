@@ -272,6 +272,13 @@ class PermissionMatrixTests(AllianceTestCase):
             ],
             ("alliances:workshop", "get", f"{a}/rounds/2/workshop/", {}, facilitator_only(200)),
             (
+                "alliances:workshop_counts",
+                "get",
+                f"{a}/rounds/2/workshop/counts/",
+                {},
+                facilitator_only(200),
+            ),
+            (
                 "alliances:reveal",
                 "post",
                 f"{a}/rounds/2/workshop/reveal/",
