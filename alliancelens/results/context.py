@@ -101,30 +101,13 @@ def _summary(
                 "gap": formats.number_format(d.gap, 1),
             }
         out.append({"text": text, "anchor": "divergence-h", "kind": "difference"})
-    if weakest:
-        out.append(
-            {
-                "text": _("Weakest point: “%(text)s” (%(mean)s on 1–5).")
-                % {
-                    "text": weakest[0]["text"],
-                    "mean": formats.number_format(weakest[0]["mean"], 1),
-                },
-                "anchor": "points-h",
-                "kind": "weak",
-            }
-        )
-    if strongest:
-        out.append(
-            {
-                "text": _("Strongest point: “%(text)s” (%(mean)s on 1–5).")
-                % {
-                    "text": strongest[0]["text"],
-                    "mean": formats.number_format(strongest[0]["mean"], 1),
-                },
-                "anchor": "points-h",
-                "kind": "strong",
-            }
-        )
+    for kind, rows, sentence in (
+        ("weak", weakest, _("Weakest point: “%(text)s” (%(mean)s on 1–5).")),
+        ("strong", strongest, _("Strongest point: “%(text)s” (%(mean)s on 1–5).")),
+    ):
+        if rows:
+            values = {"text": rows[0]["text"], "mean": formats.number_format(rows[0]["mean"], 1)}
+            out.append({"text": sentence % values, "anchor": "points-h", "kind": kind})
     if advice:
         first = advice[0]
         out.append(
