@@ -78,6 +78,23 @@ class WorkshopTests(AllianceTestCase):
         self.assertContains(step, "data-step-nav")
         assert self.client.get(f"{base}/workshop/discuss/{steps + 1}/").status_code == 404
 
+    def test_an_early_reveal_says_which_partner_is_not_shown_and_why(self):
+        rnd2 = self.open_round("Ronde 2")
+        zorg = [p for p in self.participants if p.partner.name == "Zorg"]
+        others = [p for p in self.participants if p.partner.name != "Zorg"]
+        for person in [*others, *zorg[: self.alliance.anonymity_threshold - 1]]:
+            self.answer(rnd2, person, "4")
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/rounds/2"
+        self.client.post(f"{base}/workshop/reveal/")
+        picture = self.client.get(f"{base}/workshop/discuss/0/")
+        notice = re.search(r'<p class="notice">(.*?)</p>', picture.content.decode(), re.S)
+        assert notice is not None and "Zorg" in notice.group(1)
+        assert str(self.alliance.anonymity_threshold) in notice.group(1)
+        # No "0 of 0" when there is nothing to walk through.
+        if picture.context["steps"] == 0:
+            self.assertNotContains(picture, "0 van 0")
+
     def test_the_join_link_is_off_by_default_capped_and_closes_with_the_round(self):
         assert self.round.join_code == ""
         self.client.post(f"{self.base}/workshop/join-link/", {"open": "1"})

@@ -140,6 +140,11 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         context["chart"] = charts_of(publication, lang, None, only=frozenset({"radar"})).get(
             "radar"
         )
+        # Said out loud on an early reveal: which partners are not shown and
+        # why (their submitted counts are on the projector already).
+        context["hidden_partners"] = [
+            name for name, group in result.partners.items() if group.suppressed
+        ]
     else:
         d = flagged[step - 1]
         context["d"] = d
