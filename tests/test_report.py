@@ -164,3 +164,14 @@ class GuideTests(DemoTestCase):
             "What does Gemeente Rivierstad see here that Woonstichting Thuisbasis does not" in text
         )
         assert self.client.get("/alliances/demo/rounds/3/guide.pdf").status_code == 404
+
+
+@pytest.mark.renders
+class CoverTests(DemoTestCase):
+    def test_the_cover_names_the_alliance_once_and_the_html_report_opens_in_the_browser(self):
+        self.client.login(username="facilitator", password=self.password)
+        response = self.client.get("/alliances/demo/rounds/2/report.html")
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("inline")
+        cover = response.content.decode().split('<section class="cover">')[1].split("</section>")[0]
+        assert cover.count("Gezonde Wijk Rivierstad-Noord") == 1
