@@ -74,6 +74,7 @@ class PhoneKeyboardTests(StaticLiveServerTestCase):
         page.keyboard.press("Enter")
         page.wait_for_url("**/p/ambition/")
         self.assert_fits_the_screen(page)
+        assert "pijltjestoetsen" in page.locator(".keys-hint").inner_text()
 
         items = latest_instrument().items_for("ambition")
         self.tab_to(page, f"input[name={items[0].id}]")
