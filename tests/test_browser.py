@@ -156,3 +156,68 @@ class WorkshopKeysTests(StaticLiveServerTestCase):
         page.wait_for_url("**/discuss/1/")
         page.keyboard.press("ArrowLeft")
         page.wait_for_url("**/discuss/0/")
+
+
+class PhoneWidthTests(StaticLiveServerTestCase):
+    """No facilitator page is wider than a 360 px phone: tables scroll
+    inside their own box, long words wrap."""
+
+    def setUp(self):
+        import io
+
+        from django.core.management import call_command
+        from django.test import Client
+
+        call_command("demo", "--allow-production", stdout=io.StringIO())
+        client = Client()
+        client.force_login(User.objects.get(username="facilitator"))
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = self.browser.new_context(viewport={"width": 360, "height": 740})
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": self.live_server_url,
+                }
+            ]
+        )
+        self.page = context.new_page()
+
+    def tearDown(self):
+        self.browser.close()
+        self._pw.stop()
+
+    def test_every_facilitator_page_fits_a_phone(self):
+        import re
+
+        page = self.page
+        todo = ["/alliances/", "/alliances/demo/"]
+        seen: set[str] = set()
+        too_wide = []
+        skip = re.compile(r"/(export|report|guide)|\.(pdf|html|json)$|logout|/j/|/r/")
+        while todo and len(seen) < 40:
+            path = todo.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            page.goto(self.live_server_url + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                culprits = page.evaluate(
+                    """() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > 361
+                        && !(e.parentElement && e.parentElement.getBoundingClientRect().right > 361))
+                    .slice(0, 3)
+                    .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))"""
+                )
+                too_wide.append((path, width, culprits))
+            for href in page.eval_on_selector_all(
+                "a[href^='/alliances/demo']", "els => els.map(e => e.getAttribute('href'))"
+            ):
+                href = href.split("#")[0].split("?")[0]
+                if href not in seen and not skip.search(href):
+                    todo.append(href)
+        assert len(seen) >= 12
+        assert not too_wide, too_wide

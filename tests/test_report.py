@@ -173,5 +173,7 @@ class CoverTests(DemoTestCase):
         response = self.client.get("/alliances/demo/rounds/2/report.html")
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("inline")
-        cover = response.content.decode().split('<section class="cover">')[1].split("</section>")[0]
+        cover = (
+            response.content.decode().split('<section class="cover">')[1].split("</section>")[0]
+        )
         assert cover.count("Gezonde Wijk Rivierstad-Noord") == 1
