@@ -159,8 +159,9 @@ class WorkshopKeysTests(StaticLiveServerTestCase):
 
 
 class PhoneWidthTests(StaticLiveServerTestCase):
-    """No facilitator page is wider than a 360 px phone: tables scroll
-    inside their own box, long words wrap."""
+    """No page of the facilitator, a partner lead or an observer is wider
+    than a 360 px phone: tables scroll inside their own box, long words
+    wrap. (The respondent's pages: PhoneKeyboardTests.)"""
 
     def setUp(self):
         import io
@@ -169,30 +170,36 @@ class PhoneWidthTests(StaticLiveServerTestCase):
         from django.test import Client
 
         call_command("demo", "--allow-production", stdout=io.StringIO())
-        client = Client()
-        client.force_login(User.objects.get(username="facilitator"))
         self._pw = sync_playwright().start()
         self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = self.browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": self.live_server_url,
-                }
-            ]
-        )
-        self.page = context.new_page()
+        self.pages = {}
+        for username in ("facilitator", "partnerlead", "observer"):
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            context = self.browser.new_context(viewport={"width": 360, "height": 740})
+            context.add_cookies(
+                [
+                    {
+                        "name": "sessionid",
+                        "value": client.cookies["sessionid"].value,
+                        "url": self.live_server_url,
+                    }
+                ]
+            )
+            self.pages[username] = context.new_page()
 
     def tearDown(self):
         self.browser.close()
         self._pw.stop()
 
-    def test_every_facilitator_page_fits_a_phone(self):
+    def test_every_page_of_every_role_fits_a_phone(self):
+        for role, page in self.pages.items():
+            seen = self.crawl(page)
+            assert len(seen) >= (12 if role == "facilitator" else 4), (role, seen)
+
+    def crawl(self, page: Page) -> set[str]:
         import re
 
-        page = self.page
         todo = ["/alliances/", "/alliances/demo/"]
         seen: set[str] = set()
         too_wide = []
@@ -219,5 +226,5 @@ class PhoneWidthTests(StaticLiveServerTestCase):
                 href = href.split("#")[0].split("?")[0]
                 if href not in seen and not skip.search(href):
                     todo.append(href)
-        assert len(seen) >= 12
         assert not too_wide, too_wide
+        return seen
