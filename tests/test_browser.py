@@ -75,6 +75,7 @@ class PhoneKeyboardTests(StaticLiveServerTestCase):
         page.wait_for_url("**/p/ambition/")
         self.assert_fits_the_screen(page)
         assert "pijltjestoetsen" in page.locator(".keys-hint").inner_text()
+        assert axe_violations(page) == []
 
         items = latest_instrument().items_for("ambition")
         self.tab_to(page, f"input[name={items[0].id}]")
@@ -143,19 +144,35 @@ class WorkshopKeysTests(StaticLiveServerTestCase):
 
     def test_arrows_and_page_keys_walk_the_discussion_with_next_in_view(self):
         page = self.page
+        page.goto(f"{self.base}/workshop/")
+        assert axe_violations(page) == []  # the projector
         page.goto(f"{self.base}/workshop/discuss/0/")
+        assert axe_violations(page) == []
         next_button = page.locator('a[rel="next"]')
         assert next_button.is_visible()
         box = next_button.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 720  # above the fold
         page.keyboard.press("ArrowRight")
         page.wait_for_url("**/discuss/1/")
+        assert axe_violations(page) == []  # a discussion point
         page.keyboard.press("PageDown")
         page.wait_for_url("**/discuss/2/")
         page.keyboard.press("PageUp")
         page.wait_for_url("**/discuss/1/")
         page.keyboard.press("ArrowLeft")
         page.wait_for_url("**/discuss/0/")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's serious and critical violations on the page. axe-core comes
+    from PyPI (axe-playwright-python, pinned in pyproject.toml), never from
+    a CDN; it is injected through the DevTools protocol, outside the CSP."""
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    page.evaluate(script.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 class PhoneWidthTests(StaticLiveServerTestCase):
@@ -192,12 +209,16 @@ class PhoneWidthTests(StaticLiveServerTestCase):
         self.browser.close()
         self._pw.stop()
 
-    def test_every_page_of_every_role_fits_a_phone(self):
+    def test_every_page_of_every_role_fits_a_phone_and_passes_axe(self):
+        problems: list[tuple[str, str, str, int]] = []
         for role, page in self.pages.items():
-            seen = self.crawl(page)
+            seen = self.crawl(page, problems)
             assert len(seen) >= (12 if role == "facilitator" else 4), (role, seen)
+        assert not problems, problems
 
-    def crawl(self, page: Page) -> set[str]:
+    def crawl(self, page: Page, problems: list[tuple[str, str, str, int]]) -> set[str]:
+        """Every page of the demo this reader reaches, each checked for its
+        width and with axe-core (serious and critical violations)."""
         import re
 
         todo = ["/alliances/", "/alliances/demo/"]
@@ -210,6 +231,10 @@ class PhoneWidthTests(StaticLiveServerTestCase):
                 continue
             seen.add(path)
             page.goto(self.live_server_url + path)
+            for violation in axe_violations(page):
+                problems.append(
+                    (path, violation["id"], violation["impact"], len(violation["nodes"]))
+                )
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 360:
                 culprits = page.evaluate(
