@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop 
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DB_CONN_MAX_AGE=0 SECURE_SSL_REDIRECT=0
 
-.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest calibrate
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest calibrate screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_save.py
 	bash scripts/with-postgres.sh $(BIN)/python scripts/bench_save.py
+
+# The README's pictures: the demo served on a throw-away database and
+# photographed with Debian's Chromium into docs/screenshots/.
+screenshots: setup
+	bash scripts/ensure-system-packages.sh
+	bash scripts/screenshots.sh
 
 # How often "partners see it differently" fires when nothing is there, and
 # how often a planted difference is found: simulated alliances through the

@@ -1,17 +1,20 @@
-"""Take the documentation screenshots from a running `make run` server.
+"""Take the documentation screenshots from a running demo server.
 
-Usage: .venv/bin/python scripts/screenshots.py RESPONDENT_LINK
-(the link that `make run` prints). Uses Debian's Chromium.
+`make screenshots` runs it (scripts/screenshots.sh starts the server on a
+throw-away database). By hand: .venv/bin/python scripts/screenshots.py
+RESPONDENT_LINK against `make run` (SCREENSHOT_BASE picks another server).
+Uses Debian's Chromium.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-BASE = "http://127.0.0.1:8000"
+BASE = os.environ.get("SCREENSHOT_BASE", "http://127.0.0.1:8000")
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -26,6 +29,12 @@ def main(link: str) -> None:
         desk.fill("#id_password", "demo-facilitator")
         desk.click("main button[type=submit]")
         desk.wait_for_url(f"{BASE}/alliances/")
+        # What a non-statistician reading the results page first sees.
+        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/")
+        desk.locator("#summary-h").scroll_into_view_if_needed()
+        desk.screenshot(path=str(OUT / "results-summary.png"))
+        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/#divergence-h")
+        desk.screenshot(path=str(OUT / "results-differences.png"))
         for name, path in [
             ("results", "/alliances/demo/rounds/2/results/"),
             ("round", "/alliances/demo/rounds/3/"),
@@ -34,6 +43,12 @@ def main(link: str) -> None:
         ]:
             desk.goto(BASE + path)
             desk.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "results")
+        # The workshop: the projector of the open round, and a discussion point.
+        room = browser.new_page(viewport={"width": 1920, "height": 1080})
+        room.context.add_cookies(desk.context.cookies())
+        room.goto(f"{BASE}/alliances/demo/rounds/3/workshop/")
+        room.screenshot(path=str(OUT / "workshop-projector.png"))
+        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/")
         # What a partner lead sees: the whole and their own partner only.
         lead = browser.new_page(viewport={"width": 1200, "height": 900})
         lead.goto(f"{BASE}/accounts/login/")
@@ -48,6 +63,11 @@ def main(link: str) -> None:
         phone.screenshot(path=str(OUT / "scan-intro-phone.png"))
         phone.click("a.button.primary")
         phone.screenshot(path=str(OUT / "scan-ambition-phone.png"))
+        # A facilitator's page on a phone.
+        small = browser.new_page(viewport={"width": 360, "height": 740})
+        small.context.add_cookies(desk.context.cookies())
+        small.goto(f"{BASE}/alliances/demo/rounds/1/results/")
+        small.screenshot(path=str(OUT / "results-phone.png"))
         browser.close()
 
 

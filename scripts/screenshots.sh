@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make screenshots: the demo on a throw-away database, served on a free
+# loopback port, photographed by scripts/screenshots.py into docs/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+work=$(mktemp -d)
+port=${SCREENSHOT_PORT:-8765}
+export DEBUG=1 SQLITE_PATH="$work/demo.sqlite3" SITE_URL="http://127.0.0.1:$port"
+$BIN/alliancelens migrate --noinput -v0
+link=$($BIN/alliancelens demo | sed -n 's/^Respondent link ([^)]*): //p')
+$BIN/alliancelens runserver --noreload "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+  curl -fs -o /dev/null "$SITE_URL/accounts/login/" && break
+  sleep 0.2
+done
+SCREENSHOT_BASE="$SITE_URL" $BIN/python scripts/screenshots.py "$link"
+echo "screenshots written to docs/screenshots/"
