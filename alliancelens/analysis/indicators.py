@@ -27,8 +27,7 @@ from .inference import (
     benjamini_hochberg,
     compare_groups,
     rwg_j_chance,
-    t_p,
-    t_quantile,
+    t_comparison,
     two_groups,
 )
 from .results import (
@@ -334,7 +333,7 @@ def give_and_take(
             n = min(group.items[i].n for i in gets + brings if i in group.items)
             if n >= 2 and spread[0] is not None and spread[1] is not None:
                 se = math.sqrt((spread[0] + spread[1]) / n)
-                test = _difference(g - b, se, n - 1)
+                test = t_comparison("gets", "brings", g - b, se, n - 1)
         rows.append((name, g, b, test))
     qs = benjamini_hochberg([t.p if t else None for *_, t in rows])
     return [
@@ -355,21 +354,6 @@ def give_and_take(
         )
         for (name, g, b, test), q in zip(rows, qs, strict=True)
     ]
-
-
-def _difference(difference: float, se: float, df: int) -> Comparison:
-    if se <= 0:
-        p = 0.0 if difference else 1.0
-        return Comparison("gets", "brings", difference, difference, difference, p)
-    spread = t_quantile(1 - ALPHA / 2, df) * se
-    return Comparison(
-        "gets",
-        "brings",
-        difference,
-        difference - spread,
-        difference + spread,
-        t_p(difference / se, df),
-    )
 
 
 def _mean_variance(cells: Mapping[str, Stat], ids: list[str]) -> float | None:

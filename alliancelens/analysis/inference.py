@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 
 from .results import PairDifference
-from .stats import TINY, expected_uniform_variance
+from .stats import TINY, rwg_j_of
 
 # The level of every comparison within one column, and of the false
 # discovery rate of levels, rounds and partners' give and take.
@@ -33,8 +33,6 @@ ALPHA_STATEMENTS = 0.01
 # Differences smaller than this are not worth a conversation, however sure:
 # half a point on a five-point scale between partners or levels.
 MIN_GAP = 0.5
-
-
 # A change of a perspective between rounds worth naming.
 MIN_CHANGE = 0.3
 # Groups answering at random: simulated groups per size (fixed seed), in
@@ -287,17 +285,14 @@ def two_groups(
     if within is None:
         return None
     msw, df = within
-    difference = means[high] - means[low]
     se = math.sqrt(msw * (1 / sizes[high] + 1 / sizes[low]))
-    p = (0.0 if abs(difference) > TINY else 1.0) if se <= TINY else t_p(difference / se, df)
-    spread = t_quantile(1 - ALPHA / 2, df) * se
     robust = True
     if spreads is not None and high in spreads and low in spreads:
         check = welch(
             means[low], spreads[low], sizes[low], means[high], spreads[high], sizes[high]
         )
         robust = check is None or check.p <= ALPHA
-    return Comparison(high, low, difference, difference - spread, difference + spread, p, robust)
+    return t_comparison(high, low, means[high] - means[low], se, df, robust)
 
 
 def welch(
@@ -308,14 +303,28 @@ def welch(
         return None
     va, vb = sd_a**2 / n_a, sd_b**2 / n_b
     se = math.sqrt(va + vb)
-    difference = mean_b - mean_a
+    # Without spread (se ≤ TINY) t_comparison does not use the degrees of freedom.
+    df = (va + vb) ** 2 / (va**2 / (n_a - 1) + vb**2 / (n_b - 1)) if se > TINY else 1.0
+    return t_comparison("b", "a", mean_b - mean_a, se, df)
+
+
+def t_comparison(
+    higher: str, lower: str, difference: float, se: float, df: float, robust: bool = True
+) -> Comparison:
+    """higher − lower with its 95 % t-interval and two-sided p (``df``
+    degrees of freedom); a zero se gives p 0 for a difference and 1 for none."""
     if se <= TINY:
         p = 0.0 if abs(difference) > TINY else 1.0
-        return Comparison("b", "a", difference, difference, difference, p)
-    df = (va + vb) ** 2 / (va**2 / (n_a - 1) + vb**2 / (n_b - 1))
+        return Comparison(higher, lower, difference, difference, difference, p, robust)
     spread = t_quantile(1 - ALPHA / 2, df) * se
     return Comparison(
-        "b", "a", difference, difference - spread, difference + spread, t_p(difference / se, df)
+        higher,
+        lower,
+        difference,
+        difference - spread,
+        difference + spread,
+        t_p(difference / se, df),
+        robust,
     )
 
 
@@ -343,12 +352,8 @@ def rwg_j_chance(n: int, items: int, points: int) -> float | None:
 @cache
 def _chance(n: int, items: int, points: int) -> float:
     rng = np.random.default_rng([n, items, points])
-    sigma = expected_uniform_variance(points)
     found = []
     for _ in range(CHANCE_DRAWS // CHANCE_BATCH):
         answers = rng.integers(0, points, size=(CHANCE_BATCH, n, items)).astype(float)
-        ratio = np.minimum(answers.var(axis=1, ddof=1).mean(axis=1) / sigma, 1.0)
-        agreement = items * (1 - ratio)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            found.append(np.where(agreement + ratio > 0, agreement / (agreement + ratio), 1.0))
+        found.append(rwg_j_of(answers.var(axis=1, ddof=1).mean(axis=1), items, points))
     return float(np.quantile(np.concatenate(found), 1 - ALPHA))

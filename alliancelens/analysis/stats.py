@@ -51,11 +51,15 @@ def rwg_j(item_variances: Sequence[float] | FloatArray, points: int) -> float | 
     v = _clean(item_variances)
     if v.size == 0:
         return None
-    j = v.size
-    sigma = expected_uniform_variance(points)
-    ratio = min(float(v.mean()) / sigma, 1.0)
+    return float(rwg_j_of(np.float64(v.mean()), v.size, points))
+
+
+def rwg_j_of(mean_variance: FloatArray | np.float64, j: int, points: int) -> FloatArray:
+    """rwg(J) from the mean item variance s̄² (a number or an array of them)
+    over J items; the denominator J − (J − 1)·ratio is at least 1."""
+    ratio = np.minimum(mean_variance / expected_uniform_variance(points), 1.0)
     agreement = j * (1 - ratio)
-    return float(agreement / (agreement + ratio)) if agreement + ratio > 0 else None
+    return np.asarray(agreement / (agreement + ratio))
 
 
 def ad_m(values: Sequence[float] | FloatArray) -> float | None:
