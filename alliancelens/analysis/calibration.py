@@ -141,6 +141,7 @@ def difference_rules(prefixes: tuple[str, ...] = DIFFERENCE_INDICATORS) -> list[
 
 @dataclass
 class Rates:
+    scenario: Scenario | None = None  # what was simulated
     alliances: int = 0
     any_flag: int = 0
     flags: int = 0
@@ -235,7 +236,7 @@ def run(plan: Sequence[Scenario], *, seed: int = 2026, workers: int = 1) -> dict
     else:
         done = [_one(t) for t in tasks]
     watched = difference_rules()
-    rates = {sc.name: Rates() for sc in plan}
+    rates = {sc.name: Rates(sc) for sc in plan}
     for (scenario, _, _), (result, alliance, changed) in zip(tasks, done, strict=True):
         r = rates[scenario.name]
         _note(r, result, watched)
@@ -301,10 +302,11 @@ def report(rates: dict[str, Rates], seconds: float) -> tuple[str, bool]:
 
     for name, r in rates.items():
         total = r.alliances
-        if name.startswith("null") and "series" not in name:
+        scenario = r.scenario or Scenario(name, "null", total)
+        if scenario.kind == "null":
             # A partner whose people truly differ more among themselves is a
             # robustness check: shown, without a target.
-            noisy = "spread" in name
+            noisy = scenario.noisy != 1.0
             line(
                 f"{name}: any divergence flag",
                 r.any_flag,
@@ -319,19 +321,19 @@ def report(rates: dict[str, Rates], seconds: float) -> tuple[str, bool]:
                 "<=",
                 TARGET_RULE,
             )
-        elif "series" in name:
+        elif scenario.kind == "series":
             line(f"{name}: a perspective 'changed'", r.trend_changed, total, "<=", TARGET_RULE)
             line(f"{name}: most frequent difference rule", worst(r), total, "<=", TARGET_RULE)
         else:
-            target = name == f"planted {PLANTED_SHIFT}"
+            target = scenario.shift == PLANTED_SHIFT
             line(
                 f"{name} (as answered {r.shift:.2f}): found, partner named",
                 r.found,
-                r.alliances,
+                total,
                 ">=" if target else "",
                 TARGET_FOUND,
             )
-            line(f"{name}: flagged but another partner named", r.named_wrongly, r.alliances)
+            line(f"{name}: flagged but another partner named", r.named_wrongly, total)
     first = rates.get("null")
     if first is not None:
         lines += [

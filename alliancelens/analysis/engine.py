@@ -41,7 +41,7 @@ from .results import (
     Stat,
     Trend,
 )
-from .stats import ad_cutoff, cronbach_alpha_available, paired_t_p
+from .stats import TINY, ad_cutoff, cronbach_alpha_available, paired_t_p
 from .sums import Sums, sums_of
 from .suppression import ColumnFigures, Plan, joint_plan
 
@@ -511,7 +511,7 @@ def judge_trends(trends: list[Trend]) -> list[Trend]:
         if t.paired_delta is not None and t.ci_low is not None:
             p = t.paired_p
             if p is None:  # everyone changed by exactly the same amount
-                p = 0.0 if abs(t.paired_delta) > 1e-12 else 1.0
+                p = 0.0 if abs(t.paired_delta) > TINY else 1.0
             judged.append(replace(t, change=t.paired_delta, p=p))
             continue
         test = None
