@@ -186,7 +186,6 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
             "items": [
                 {
                     "text": item.reads(lang),
-                    "asked": localized(item.text, lang),
                     "stat": result.items[item.id],
                     "reverse": item.reverse,
                 }

@@ -12,6 +12,7 @@ from the store. Nothing recomputes a figure on a page view.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -75,14 +76,13 @@ class Publication:
 def same_answers(texts: list[str]) -> list[dict[str, object]]:
     """Answers that differ only in capitals, spacing or a final full stop
     count as one, in the order given (alphabetical), with how often."""
-    merged: dict[str, dict[str, object]] = {}
+    first: dict[str, str] = {}
+    count: Counter[str] = Counter()
     for text in texts:
         key = " ".join(text.casefold().split()).rstrip(".!")
-        if key in merged:
-            merged[key]["count"] = int(str(merged[key]["count"])) + 1
-        else:
-            merged[key] = {"text": text, "count": 1}
-    return list(merged.values())
+        first.setdefault(key, text)
+        count[key] += 1
+    return [{"text": text, "count": count[key]} for key, text in first.items()]
 
 
 def _compute(rnd: Round, earlier: str | None = None) -> Published:

@@ -46,9 +46,14 @@ def projector(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "scan_url": request.build_absolute_uri("/"),
             # Counters update by themselves (app.js asks counts/) while
             # people can answer; a closed or revealed round stands still.
-            "live": rnd.state == Round.State.OPEN and not rnd.workshop_revealed,
+            "live": _live(rnd),
         },
     )
+
+
+def _live(rnd: Round) -> bool:
+    """People can still answer: the projector's counts keep updating."""
+    return rnd.state == Round.State.OPEN and not rnd.workshop_revealed
 
 
 @login_required
@@ -66,7 +71,7 @@ def counts(request: HttpRequest, slug: str, number: int) -> JsonResponse:
                 {"partner": r["partner"], "submitted": r["submitted"], "invited": r["invited"]}
                 for r in rates
             ],
-            "live": rnd.state == Round.State.OPEN and not rnd.workshop_revealed,
+            "live": _live(rnd),
         }
     )
     response["Cache-Control"] = "private, no-store"
