@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -116,12 +115,8 @@ def divergence(
             high = max(means, key=lambda n: (round(means[n], 9), n))
             low = min(means, key=lambda n: (round(means[n], 9), n))
         pair = next(
-            (c for c in (test.pairs if test else []) if {c.higher, c.lower} == {high, low}), None
+            (c for c in (test.pairs if test else []) if (c.higher, c.lower) == (high, low)), None
         )
-        if pair is not None and pair.higher != high:  # equal means, named the other way
-            pair = replace(
-                pair, higher=high, lower=low, ci_low=-pair.ci_high, ci_high=-pair.ci_low
-            )
         out.append(
             Divergence(
                 kind=kind,

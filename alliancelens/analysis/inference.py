@@ -203,11 +203,11 @@ def compare_groups(
     n0 = (shown - (n**2).sum() / shown) / (g - 1)
     denominator = msb + (n0 - 1) * msw
     icc = (msb - msw) / denominator if denominator > TINY else None
-    # Every pair at once, the higher mean first (equal means in name order),
-    # Bonferroni-adjusted so that a pair is named exactly when its interval
-    # (95 % jointly) leaves out zero.
+    # Every pair at once, the higher mean first (of equal means the later
+    # name, as the divergence's high and low), Bonferroni-adjusted so that a
+    # pair is named exactly when its interval (95 % jointly) leaves out zero.
     first, second = np.triu_indices(g, 1)
-    swap = np.round(m[second], 9) > np.round(m[first], 9)
+    swap = np.round(m[second], 9) >= np.round(m[first], 9)
     hi, lo = np.where(swap, second, first), np.where(swap, first, second)
     difference = m[hi] - m[lo]
     se = np.sqrt(msw * (1 / n[hi] + 1 / n[lo]))
@@ -235,7 +235,7 @@ def compare_groups(
     # there are hundreds of pairs per column, most of them of no interest.
     top = max(range(g), key=lambda i: (round(float(m[i]), 9), names[i]))
     bottom = min(range(g), key=lambda i: (round(float(m[i]), 9), names[i]))
-    extreme = ((hi == top) & (lo == bottom)) | ((hi == bottom) & (lo == top))
+    extreme = (hi == top) & (lo == bottom)
     keep = np.flatnonzero((adjusted <= ALPHA) | extreme)
     comparisons = [
         Comparison(
