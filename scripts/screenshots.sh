@@ -12,9 +12,15 @@ link=$($BIN/alliancelens demo | sed -n 's/^Respondent link ([^)]*): //p')
 $BIN/alliancelens runserver --noreload "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do
-  curl -fs -o /dev/null "$SITE_URL/accounts/login/" && break
-  sleep 0.2
-done
+# Wait for the server (Python, not curl: a new machine may lack curl).
+$BIN/python - "$SITE_URL/accounts/login/" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
 SCREENSHOT_BASE="$SITE_URL" $BIN/python scripts/screenshots.py "$link"
 echo "screenshots written to docs/screenshots/"
