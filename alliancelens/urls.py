@@ -8,6 +8,7 @@ from alliancelens.access import urls as access_urls
 from alliancelens.access import views as access_views
 from alliancelens.access.login import ResetForm, ThrottledLoginForm
 from alliancelens.alliances import urls as setup_urls
+from alliancelens.results import outcome as results_outcome
 from alliancelens.results import urls as results_urls
 from alliancelens.workshop import urls as workshop_urls
 from alliancelens.workshop import views as workshop_views
@@ -35,6 +36,7 @@ urlpatterns = [
     path("favicon.ico", FaviconView.as_view()),
     path("alliances/", include((ALLIANCE_PAGES, "alliances"))),
     path("r/<str:token>/my-data.json", access_views.my_data, name="my_data"),
+    path("r/<str:token>/outcome/", results_outcome.outcome, name="outcome"),
     path("r/", include("alliancelens.scan.urls")),
     path("j/<str:code>/", workshop_views.join, name="join"),
     path(

@@ -2,7 +2,7 @@
 
 `make screenshots` runs it (scripts/screenshots.sh starts the server on a
 throw-away database). By hand: .venv/bin/python scripts/screenshots.py
-RESPONDENT_LINK against `make run` (SCREENSHOT_BASE picks another server).
+RESPONDENT_LINK OUTCOME_LINK against `make run` (SCREENSHOT_BASE picks another server).
 Uses Debian's Chromium.
 """
 
@@ -19,7 +19,13 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def main(link: str) -> None:
+AGREED = (
+    "Gemeente en Woonstichting leggen in juni samen vast welk belang elk "
+    "heeft bij de wijkaanpak; de procesbegeleider plant het gesprek."
+)
+
+
+def main(link: str, outcome: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -33,7 +39,7 @@ def main(link: str) -> None:
         desk.goto(f"{BASE}/alliances/demo/rounds/1/results/")
         desk.locator("#summary-h").scroll_into_view_if_needed()
         desk.screenshot(path=str(OUT / "results-summary.png"))
-        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/#divergence-h")
+        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/#differences-h")
         desk.screenshot(path=str(OUT / "results-differences.png"))
         for name, path in [
             ("results", "/alliances/demo/rounds/2/results/"),
@@ -48,7 +54,14 @@ def main(link: str) -> None:
         room.context.add_cookies(desk.context.cookies())
         room.goto(f"{BASE}/alliances/demo/rounds/3/workshop/")
         room.screenshot(path=str(OUT / "workshop-projector.png"))
-        desk.goto(f"{BASE}/alliances/demo/rounds/1/results/")
+        # The agenda of round 2, and its first point with what the room agreed.
+        desk.goto(f"{BASE}/alliances/demo/rounds/2/workshop/agenda/")
+        desk.screenshot(path=str(OUT / "workshop-agenda.png"), full_page=True)
+        room.goto(f"{BASE}/alliances/demo/rounds/2/workshop/discuss/1/")
+        room.fill("#id_agreed", AGREED)
+        room.click("form.agreed button[type=submit]")
+        room.wait_for_load_state()
+        room.screenshot(path=str(OUT / "workshop-discussion.png"))
         # What a partner lead sees: the whole and their own partner only.
         lead = browser.new_page(viewport={"width": 1200, "height": 900})
         lead.goto(f"{BASE}/accounts/login/")
@@ -63,6 +76,9 @@ def main(link: str) -> None:
         phone.screenshot(path=str(OUT / "scan-intro-phone.png"))
         phone.click("a.button.primary")
         phone.screenshot(path=str(OUT / "scan-ambition-phone.png"))
+        # After the round: what a respondent's own link shows.
+        phone.goto(outcome)
+        phone.screenshot(path=str(OUT / "outcome-phone.png"), full_page=True)
         # A facilitator's page on a phone.
         small = browser.new_page(viewport={"width": 360, "height": 740})
         small.context.add_cookies(desk.context.cookies())
@@ -72,4 +88,4 @@ def main(link: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

@@ -22,6 +22,7 @@ from alliancelens.access.privacy import participant_erase
 from alliancelens.access.services import access_revoke
 from alliancelens.alliances.models import (
     AccessGrant,
+    AgendaPoint,
     Alliance,
     AuditEvent,
     Invitation,
@@ -115,6 +116,12 @@ def registers(alliance: Alliance) -> dict[str, Any]:
         "access": sorted(
             alliance.access_grants.values_list("user__username", "role", "partner__name")
         ),
+        "agenda": list(
+            AgendaPoint.objects.filter(round__alliance=alliance)
+            .order_by("round__number", "position")
+            .values_list("round__number", "position", "kind", "ref", "title", "dropped", "agreed")
+        ),
+        "outcome_shared": sorted(alliance.rounds.values_list("number", "outcome_partners")),
         "history": list(
             alliance.events.exclude(action="alliance_imported").values_list(
                 "at", "actor", "action", "detail"
@@ -153,6 +160,17 @@ class BackupTests(DemoTestCase):
         (link,) = invitations_issue(invitations=[invitation])
         cls.token = link.token
         Client().post(f"/r/{cls.token}/p/ambition/", full_answers("ambition", "2"))
+        # The discussion of round 2: an own point, a dropped one, an agreement.
+        from alliancelens.results.agenda import agenda_add, agenda_agree, agenda_drop, agenda_of
+        from alliancelens.results.publish import published_round
+
+        closed = alliance.rounds.get(number=2)
+        points = agenda_of(closed, published_round(closed).result(None, "nl"))
+        agenda_drop(points[-1], True)
+        agenda_agree(points[0], "Gesprek in juni over de belangen.")
+        agenda_add(closed, "Wie trekt de kar?")
+        closed.outcome_partners = True
+        closed.save(update_fields=["outcome_partners"])
 
     def export(self, slug: str = "demo") -> str:
         out = io.StringIO()

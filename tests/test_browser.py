@@ -175,6 +175,37 @@ def axe_violations(page: Page) -> list[dict]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def check_phone_page(
+    page: Page,
+    path: str,
+    problems: list[tuple[str, str, str, int]],
+    too_wide: list[tuple[str, int, list[str]]],
+) -> None:
+    """The page as it stands: axe-core's serious and critical violations, and
+    whether anything sticks out of a 360 px screen (with the culprits)."""
+    for violation in axe_violations(page):
+        problems.append((path, violation["id"], violation["impact"], len(violation["nodes"])))
+    # Charts keep their text readable: drawn at three quarters of their own
+    # size or more (they scroll sideways inside their box instead).
+    for scale in page.eval_on_selector_all(
+        "figure.chart img",
+        """els => els.filter(e => e.offsetParent !== null && e.naturalWidth > 0)
+            .map(e => e.getBoundingClientRect().width / e.naturalWidth)""",
+    ):
+        if scale < 0.74:
+            too_wide.append((path, round(scale * 100), ["chart text shrunk to this %"]))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 360:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 361
+                && !(e.parentElement && e.parentElement.getBoundingClientRect().right > 361))
+            .slice(0, 3)
+            .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))"""
+        )
+        too_wide.append((path, width, culprits))
+
+
 class PhoneWidthTests(StaticLiveServerTestCase):
     """No page of the facilitator, a partner lead or an observer is wider
     than a 360 px phone: tables scroll inside their own box, long words
@@ -216,6 +247,50 @@ class PhoneWidthTests(StaticLiveServerTestCase):
             assert len(seen) >= (12 if role == "facilitator" else 4), (role, seen)
         assert not problems, problems
 
+    def test_the_join_flow_the_outcome_and_the_agenda_fit_a_phone_and_pass_axe(self):
+        """The workshop link chosen and submitted on a phone with the keyboard,
+        a respondent's outcome page after the round, and the facilitator's
+        agenda for the hour."""
+        from alliancelens.alliances.models import Invitation, Round
+        from alliancelens.workshop.services import join_link_set
+
+        problems: list[tuple[str, str, str, int]] = []
+        too_wide: list[tuple[str, int, list[str]]] = []
+        open_round = Round.objects.get(alliance__slug="demo", state=Round.State.OPEN)
+        join_link_set(rnd=open_round, is_open=True)
+        open_round.refresh_from_db()
+        phone = self.browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+        phone.goto(f"{self.live_server_url}/j/{open_round.join_code}/")
+        check_phone_page(phone, "join", problems, too_wide)
+        # Nothing chosen in advance; the keyboard picks organisation and level.
+        assert phone.eval_on_selector_all("input[type=radio]:checked", "els => els.length") == 0
+        phone.focus("input[name=partner]")
+        phone.keyboard.press("ArrowDown")
+        phone.keyboard.press("Tab")
+        phone.keyboard.press("ArrowDown")
+        phone.keyboard.press("ArrowDown")
+        checked = phone.eval_on_selector_all(
+            "input[type=radio]:checked", "els => els.map(e => e.name)"
+        )
+        assert sorted(checked) == ["level", "partner"], checked
+        phone.keyboard.press("Tab")
+        phone.keyboard.press("Enter")
+        phone.wait_for_url("**/r/**")
+        check_phone_page(phone, "joined", problems, too_wide)
+        closed = Round.objects.get(alliance__slug="demo", number=2)
+        invitation = Invitation.objects.filter(round=closed).first()
+        assert invitation is not None
+        (link,) = invitations_issue(invitations=[invitation])
+        phone.goto(f"{self.live_server_url}/r/{link.token}/outcome/")
+        assert phone.locator("h1").inner_text() in ("Wat eruit kwam", "What came out of it")
+        check_phone_page(phone, "outcome", problems, too_wide)
+        facilitator = self.pages["facilitator"]
+        facilitator.goto(f"{self.live_server_url}/alliances/demo/rounds/2/workshop/agenda/")
+        assert facilitator.locator("ol.agenda > li").count() >= 1
+        check_phone_page(facilitator, "agenda", problems, too_wide)
+        assert not problems, problems
+        assert not too_wide, too_wide
+
     def crawl(self, page: Page, problems: list[tuple[str, str, str, int]]) -> set[str]:
         """Every page of the demo this reader reaches, each checked for its
         width and with axe-core (serious and critical violations)."""
@@ -223,7 +298,7 @@ class PhoneWidthTests(StaticLiveServerTestCase):
 
         todo = ["/alliances/", "/alliances/demo/"]
         seen: set[str] = set()
-        too_wide = []
+        too_wide: list[tuple[str, int, list[str]]] = []
         skip = re.compile(r"/(export|report|guide)|\.(pdf|html|json)$|logout|/j/|/r/")
         while todo and len(seen) < 40:
             path = todo.pop(0)
@@ -231,20 +306,7 @@ class PhoneWidthTests(StaticLiveServerTestCase):
                 continue
             seen.add(path)
             page.goto(self.live_server_url + path)
-            for violation in axe_violations(page):
-                problems.append(
-                    (path, violation["id"], violation["impact"], len(violation["nodes"]))
-                )
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > 360:
-                culprits = page.evaluate(
-                    """() => [...document.querySelectorAll('body *')]
-                    .filter(e => e.getBoundingClientRect().right > 361
-                        && !(e.parentElement && e.parentElement.getBoundingClientRect().right > 361))
-                    .slice(0, 3)
-                    .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))"""
-                )
-                too_wide.append((path, width, culprits))
+            check_phone_page(page, path, problems, too_wide)
             for href in page.eval_on_selector_all(
                 "a[href^='/alliances/demo']", "els => els.map(e => e.getAttribute('href'))"
             ):

@@ -299,6 +299,20 @@ class PermissionMatrixTests(AllianceTestCase):
                 {},
                 facilitator_only(200),
             ),
+            (
+                "alliances:agenda",
+                "get",
+                f"{a}/rounds/1/workshop/agenda/",
+                {},
+                facilitator_only(200),
+            ),
+            (
+                "alliances:agenda_change",
+                "post",
+                f"{a}/rounds/1/workshop/agenda/change/",
+                {"action": "add", "title": "Our own point"},
+                facilitator_only(302),
+            ),
             # Respondents: the token is the only credential; a session adds nothing.
             ("scan:resume", "get", f"/r/{self.token}/", {}, everyone(302)),
             ("scan:intro", "get", f"/r/{self.token}/intro/", {}, everyone(200)),
@@ -307,6 +321,10 @@ class PermissionMatrixTests(AllianceTestCase):
             ("scan:thanks", "get", f"/r/{self.token}/thanks/", {}, everyone(302)),
             ("scan:intro", "get", "/r/not-a-real-token-at-all/intro/", {}, everyone(404)),
             ("my_data", "get", f"/r/{self.token}/my-data.json", {}, everyone(200)),
+            # The outcome waits for the round to close: an open round's link
+            # goes back to the scan.
+            ("outcome", "get", f"/r/{self.token}/outcome/", {}, everyone(302)),
+            ("outcome", "get", "/r/not-a-real-token-at-all/outcome/", {}, everyone(404)),
             ("my_data", "get", "/r/not-a-real-token-at-all/my-data.json", {}, everyone(404)),
             ("join", "get", f"/j/{self.join_code}/", {}, everyone(200)),
             ("login", "get", "/accounts/login/", {}, everyone(200)),

@@ -72,21 +72,23 @@ class ReportTests(DemoTestCase):
         assert pages >= 8
         for heading in (
             "Inhoud",
-            "Samenvatting",
+            "Waar het gesprek over moet gaan",
             "Sterkste punten",
             "Zwakste punten",
             "Fase en ontwikkelfase",
             "Respons",
-            "Methode",
+            "Voor analisten",
         ):
             assert heading in text, heading
         for perspective in ("Ambitie", "Belangen", "Relatie", "Organisatie", "Proces"):
             assert perspective in text
         for partner in self.partners:
             assert partner in text, partner
-        # The most urgent advice is in the summary, in Dutch.
+        # The most urgent advice is in the report, in Dutch.
         html = render_report_html(self.alliance.rounds.get(number=2), "nl")
-        first_advice = re.search(r'class="box urgency-high">([^<]{30,80})', html).group(1)
+        first_advice = re.search(
+            r'<li class="urgency-high">.*?<p class="advice-text">([^<]{30,80})', html, re.S
+        ).group(1)
         assert first_advice.split()[0] in text
         assert re.search(r"\d+ / \d+", text)  # page numbers
 
@@ -94,20 +96,39 @@ class ReportTests(DemoTestCase):
         _, text = pdf_text(self.download_en["content"])
         for heading in (
             "Contents",
-            "Summary",
+            "What to talk about",
             "Strongest points",
             "Phase and development stage",
-            "Method",
+            "For analysts",
         ):
             assert heading in text, heading
         for perspective in ("Ambition", "Interests", "Relationship", "Organisation", "Process"):
             assert perspective in text
-        assert "Samenvatting" not in text
+        assert "Samenvatting" not in text and "Waar het gesprek over moet gaan" not in text
         assert "Gemeente Rivierstad" in text
+
+    def test_the_report_follows_the_order_of_the_results_page(self):
+        """The page's sections and the report's chapters are the same, in the
+        same order; the report adds only the response rates."""
+        rnd = self.alliance.rounds.get(number=2)
+        self.client.login(username="facilitator", password=self.password)
+        page = self.client.get("/alliances/demo/rounds/2/results/").content.decode()
+        report = render_report_html(rnd, "nl")
+        heading = r'<h2 id="([a-z]+)-h">'
+        on_page = re.findall(heading, page)
+        in_report = re.findall(heading, report)
+        assert len(on_page) >= 10, on_page
+        assert [s for s in in_report if s != "response"] == on_page
+        assert on_page[0] == "summary" and on_page[-1] == "analysts"
+        # The page names them once more in its contents, in that order.
+        nav = page.split('id="contents-h"')[1].split("</nav>")[0]
+        assert re.findall(r'href="#([a-z]+)-h"', nav) == on_page
+        toc = report.split('class="toc"')[1].split("</ol>")[0]
+        assert re.findall(r'href="#([a-z]+)"', toc) == in_report
 
     def test_the_html_report_embeds_the_same_svg_charts_with_text_alternatives(self):
         html = render_report_html(self.alliance.rounds.get(number=2), "en")
-        images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', html)
+        images = re.findall(r'<img [^>]*src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', html)
         assert len(images) >= 6
         assert any("Gemeente Rivierstad" in alt for alt in images)
 

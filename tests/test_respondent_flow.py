@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, ScanResponse
@@ -122,8 +123,6 @@ class RespondentFlowTests(AllianceTestCase):
         first = ScanResponse.objects.get().submitted_at
         self.client.post(self.url("p/process/"), full_answers("process", "2"))
         assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
-        review = self.client.get(self.url("review/"))
-        self.assertContains(review, "Wijzigingen versturen")
         assert ScanResponse.objects.get().submitted_at == first
 
         round_close(rnd=self.round)
@@ -134,6 +133,52 @@ class RespondentFlowTests(AllianceTestCase):
         blocked = self.client.post(self.url("p/process/"), full_answers("process", "5"))
         assert blocked.status_code == 410
         assert ItemAnswer.objects.get(item_id="pro_tempo").value == 2
+
+    def test_after_submitting_every_page_says_a_saved_change_needs_no_second_submit(self):
+        """A saved page updates a submitted response at once: the page, the
+        saved page and the review say so alike, none asks to submit again,
+        and the change is in the submitted answers without a second submit."""
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        no_second_submit = "you do not need to submit again"
+        self.client.post(self.url("p/ambition/"), full_answers("ambition", "4"))
+        draft_page = self.client.get(self.url("p/process/"))
+        draft_review = self.client.get(self.url("review/"))
+        self.assertNotContains(draft_page, no_second_submit)
+        self.assertContains(draft_review, "<h1>Review and submit</h1>")
+        self.assertContains(draft_review, "Submit my answers")
+        self.assertNotContains(draft_review, no_second_submit)
+
+        answer_everything(self.client, self.token, "4")
+        page = self.client.get(self.url("p/process/"))
+        self.assertContains(
+            page,
+            "You have already submitted your answers. Changes you save on this page "
+            "update them straight away; you do not need to submit again.",
+        )
+        saved = self.client.post(
+            self.url("p/process/"), {**full_answers("process", "2"), "nav": "save"}
+        )
+        self.assertContains(
+            saved, "Your submitted answers have been updated; you do not need to submit again."
+        )
+        review = self.client.get(self.url("review/"))
+        self.assertContains(review, "<h1>Your submitted answers</h1>")
+        self.assertContains(
+            review,
+            "You can change them until the round closes: changes you save on a page update "
+            "your submitted answers straight away; you do not need to submit again.",
+        )
+        self.assertContains(review, ">Done</button>")
+        for shown in (page, saved, review):
+            text = shown.content.decode()
+            assert "submit again to" not in text
+            assert "Submit changes" not in text
+            assert "You can still submit" not in text
+        # What the pages say is what happens.
+        response = ScanResponse.objects.get()
+        assert response.times_submitted == 1
+        assert ItemAnswer.objects.get(response=response, item_id="pro_tempo").value == 2
+        assert submitted(self.round) == 1
 
     def test_a_save_reads_the_closing_time_afresh_under_its_lock(self):
         """The page was shown while the round was open; the save reads the

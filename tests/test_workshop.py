@@ -71,7 +71,7 @@ class WorkshopTests(AllianceTestCase):
         step = self.client.get(f"{base}/workshop/discuss/1/")
         assert step.status_code == 200
         assert step.context["d"].kind == "perspective"
-        assert "Zorg" in step.context["prompts"][0]
+        assert "Zorg" in step.context["point"].prompts[0]
         # Next and previous are links a key or a presenter's clicker follows.
         self.assertContains(step, 'rel="next"')
         self.assertContains(step, 'rel="prev"')

@@ -40,6 +40,7 @@ from django.utils import timezone
 from alliancelens.alliances.history import Actor, record
 from alliancelens.alliances.models import (
     AccessGrant,
+    AgendaPoint,
     Alliance,
     AuditEvent,
     Invitation,
@@ -50,6 +51,7 @@ from alliancelens.alliances.models import (
     Round,
     ScanResponse,
 )
+from alliancelens.progress import Progress, counted
 from alliancelens.results.models import PublishedResult
 
 FORMAT = "alliancelens-alliance"
@@ -93,11 +95,13 @@ TABLES = (
     # the same figures (never a new computation at today's answers and
     # thresholds). Their charts are drawn again when first shown.
     Table("publications", PublishedResult, "round__alliance", {"round_id": "rounds"}),
+    # The discussion's points and what the room agreed on them.
+    Table("agenda", AgendaPoint, "round__alliance", {"round_id": "rounds"}),
 )
 # Nothing refers to these rows.
-BULK = {"item_answers", "question_answers", "events", "publications"}
+BULK = {"item_answers", "question_answers", "events", "publications", "agenda"}
 # Tables a backup made before they were added may lack (read as empty).
-ADDED_LATER = {"publications"}
+ADDED_LATER = {"publications", "agenda"}
 
 
 @cache
@@ -127,17 +131,31 @@ def _row(obj: models.Model) -> dict[str, Any]:
     return row
 
 
-def export_alliance(alliance: Alliance) -> dict[str, Any]:
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def export_alliance(alliance: Alliance, *, progress: Progress | None = None) -> dict[str, Any]:
+    progress = progress or Progress()
     data: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": timezone.now(),
         "alliance": {f.attname: f.value_from_object(alliance) for f in _columns(Alliance)},
     }
-    for table in TABLES:
-        rows = table.model._default_manager.filter(**{table.scope: alliance}).order_by("pk")
-        data[table.key] = [_row(obj) for obj in rows]
-    data["memberships"] = [
+    for n, table in enumerate(TABLES, start=1):
+        with progress.timed(f"Reading {_label(table.key)} ({n}/{len(TABLES)} tables)… "):
+            rows = table.model._default_manager.filter(**{table.scope: alliance}).order_by("pk")
+            data[table.key] = [_row(obj) for obj in rows]
+            progress.outcome(counted(len(data[table.key]), "rows"))
+    with progress.timed("Reading who has access… "):
+        data["memberships"] = _memberships(alliance)
+        progress.outcome(counted(len(data["memberships"]), "accounts"))
+    return data
+
+
+def _memberships(alliance: Alliance) -> list[dict[str, Any]]:
+    return [
         {
             "username": m.user.get_username(),
             "email": m.user.email,
@@ -150,12 +168,15 @@ def export_alliance(alliance: Alliance) -> dict[str, Any]:
         }
         for m in alliance.access_grants.select_related("user").order_by("pk")
     ]
-    return data
 
 
-def export_json(alliance: Alliance) -> str:
-    data = export_alliance(alliance)
-    return json.dumps(data, default=_plain, ensure_ascii=False, indent=1)
+def export_json(alliance: Alliance, *, progress: Progress | None = None) -> str:
+    progress = progress or Progress()
+    data = export_alliance(alliance, progress=progress)
+    with progress.timed("Writing JSON… "):
+        text = json.dumps(data, default=_plain, ensure_ascii=False, indent=1)
+        progress.outcome(counted(len(text), "characters"))
+    return text
 
 
 def _plain(value: Any) -> Any:
@@ -288,9 +309,13 @@ def _values(
     return out
 
 
-def import_alliance(text: str, *, slug: str | None = None, by: Actor = None) -> Restored:
+def import_alliance(
+    text: str, *, slug: str | None = None, by: Actor = None, progress: Progress | None = None
+) -> Restored:
     """Restore an alliance from ``export_json`` output; BackupError says what is wrong."""
-    data = _parse(text)
+    progress = progress or Progress()
+    with progress.timed("Checking the file… "):
+        data = _parse(text)
     problems: list[str] = []
     fields = _values(Alliance, data["alliance"], "alliance", problems)
     if slug:
@@ -304,7 +329,7 @@ def import_alliance(text: str, *, slug: str | None = None, by: Actor = None) -> 
         )
     try:
         with transaction.atomic():
-            restored = _restore(data, fields, problems, by)
+            restored = _restore(data, fields, problems, by, progress)
             if problems:
                 raise BackupError("\n".join(problems))
     except BackupError:
@@ -317,7 +342,11 @@ def import_alliance(text: str, *, slug: str | None = None, by: Actor = None) -> 
 
 
 def _restore(
-    data: dict[str, Any], fields: dict[str, Any], problems: list[str], by: Actor
+    data: dict[str, Any],
+    fields: dict[str, Any],
+    problems: list[str],
+    by: Actor,
+    progress: Progress,
 ) -> Restored:
     alliance = Alliance(**fields)
     try:
@@ -331,14 +360,22 @@ def _restore(
     Alliance.objects.filter(pk=alliance.pk).update(**stamps)
     restored = Restored(alliance)
     ids: dict[str, dict[int, int]] = {}
-    for table in TABLES:
-        ids[table.key] = _restore_table(table, data[table.key], alliance, ids, problems, restored)
-        restored.counts[table.key] = len(data[table.key])
-        if problems:  # later tables would only repeat the missing references
-            return restored
-    _restore_access_grants(data["memberships"], alliance, ids["partners"], problems, restored)
+    for n, table in enumerate(TABLES, start=1):
+        with progress.timed(f"Restoring {_label(table.key)} ({n}/{len(TABLES)} tables)… "):
+            ids[table.key] = _restore_table(
+                table, data[table.key], alliance, ids, problems, restored
+            )
+            restored.counts[table.key] = len(data[table.key])
+            progress.outcome(counted(len(data[table.key]), "rows"))
+            if problems:  # later tables would only repeat the missing references
+                progress.outcome("problems found")
+                return restored
+    with progress.timed("Restoring who has access… "):
+        _restore_access_grants(data["memberships"], alliance, ids["partners"], problems, restored)
+        progress.outcome(counted(len(data["memberships"]), "accounts"))
     if not problems:
-        _check_analysable(alliance, problems)
+        with progress.timed("Checking that every round can be analysed… "):
+            _check_analysable(alliance, problems)
     record(
         alliance,
         AuditEvent.Action.ALLIANCE_IMPORTED,

@@ -357,6 +357,10 @@ class Round(models.Model):
         validators=[MinValueValidator(K_MIN), MaxValueValidator(K_MAX)],
     )
 
+    # Whether respondents' outcome page shows the partners' figures beside
+    # the alliance's (the facilitator decides; off until they share them).
+    outcome_partners = models.BooleanField(default=False, editable=False)
+
     class Meta:
         ordering = ["alliance", "number"]
         verbose_name = _("round")
@@ -392,6 +396,41 @@ class Round(models.Model):
     def is_past_closing(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.state == self.State.CLOSED or bool(self.closes_at and now >= self.closes_at)
+
+
+# An hour's workshop talks through at most this many points.
+AGENDA_POINTS = 7
+
+
+class AgendaPoint(models.Model):
+    """One point of a round's discussion: proposed from the published result
+    (a difference between partners or an advice) or added by the
+    facilitator, in the order the facilitator chose, with what the room
+    agreed to do about it."""
+
+    class Kind(models.TextChoices):
+        DIFFERENCE = "difference", _("Difference between partners")
+        ADVICE = "advice", _("Advice")
+        OWN = "own", _("Own point")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # What a proposed point refers to: "perspective:<id>" or "item:<id>" for
+    # a difference, the rule's id for an advice; empty for an own point.
+    ref = models.CharField(max_length=80, blank=True)
+    title = models.CharField(_("point"), max_length=200, blank=True)
+    dropped = models.BooleanField(_("dropped"), default=False)
+    agreed = models.TextField(_("what we agreed"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["round", "position", "pk"]
+        verbose_name = _("discussion point")
+        verbose_name_plural = _("discussion points")
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.position}: {self.title or self.ref}"
 
 
 def hash_token(token: str) -> str:
@@ -659,6 +698,7 @@ class AuditEvent(models.Model):
         PARTICIPANT_ERASED = "participant_erased", _("Participant erased")
         RETENTION_PURGED = "retention_purged", _("Answers deleted after the retention period")
         ALLIANCE_IMPORTED = "alliance_imported", _("Alliance restored from a backup")
+        OUTCOME_SHARED = "outcome_shared", _("What respondents see of the outcome changed")
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

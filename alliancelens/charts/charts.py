@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,21 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
 
     @property
+    def width_px(self) -> float:
+        """The drawing's own width in CSS pixels (matplotlib writes points)."""
+        found = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', self.svg)
+        return float(found.group(1)) * 4 / 3 if found else 640.0
+
+    @property
+    def phone_class(self) -> str:
+        """How wide the chart stays on a phone (app.css), so that its 9 pt
+        text is drawn at no less than three quarters of its size and scrolls
+        sideways instead: "narrow" up to 640 px, "wide" up to 960, "wider"."""
+        if self.width_px <= 640:
+            return "narrow"
+        return "wide" if self.width_px <= 960 else "wider"
+
+    @property
     def data_uri(self) -> str:
         """For <img src>: the same bytes on the web page and in the PDF."""
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
@@ -79,8 +95,38 @@ def _svg(fig: Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+# The decimal sign per language: 3,25 in Dutch, 3.25 in English.
+DECIMAL_SIGN = {"nl": ",", "en": "."}
+
+
+def _decimal_sign(lang: str) -> str:
+    try:
+        return DECIMAL_SIGN[lang.split("-")[0].lower()]  # en-gb writes as en
+    except KeyError:
+        raise ValueError(
+            f"no number format for language {lang!r}; known: {', '.join(DECIMAL_SIGN)}"
+        ) from None
+
+
+def _fmt(value: float | None, digits: int = 2, *, lang: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace(".", _decimal_sign(lang))
+
+
+class _TickFormatter(matplotlib.ticker.ScalarFormatter):
+    """Matplotlib's own tick labels (same digits, same choice of ticks),
+    written with the language's decimal sign."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.decimal_sign = _decimal_sign(lang)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return str(super().__call__(x, pos)).replace(".", self.decimal_sign)
+
+    def get_offset(self) -> str:
+        return str(super().get_offset()).replace(".", self.decimal_sign)
 
 
 def radar_chart(
@@ -91,6 +137,7 @@ def radar_chart(
     *,
     overall_label: str,
     scale: tuple[int, int] = (1, 5),
+    lang: str = "en",
 ) -> Chart:
     """One polygon per partner, plus the overall one (grey, thick)."""
     n = len(axes)
@@ -101,6 +148,7 @@ def radar_chart(
     ax.set_theta_direction(-1)
     ax.set_ylim(scale[0] - 0.5, scale[1])
     ax.set_yticks(range(scale[0], scale[1] + 1))
+    ax.yaxis.set_major_formatter(_TickFormatter(lang))
     ax.set_xticks(angles[:-1])
     ax.set_xticklabels(axes)
     ax.grid(color=GRID)
@@ -113,9 +161,11 @@ def radar_chart(
             colour, style = colours[name]
             ax.plot(angles, points, color=colour, linestyle=style, linewidth=1.6, label=name)
     ax.legend(loc="upper left", bbox_to_anchor=(1.05, 1.05), frameon=False)
-    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    rows = [[name, *(_fmt(v, lang=lang) for v in values)] for name, values in series.items()]
     alt = f"{title}. " + " ".join(
-        f"{name}: " + ", ".join(f"{a} {_fmt(v)}" for a, v in zip(axes, values, strict=True)) + "."
+        f"{name}: "
+        + ", ".join(f"{a} {_fmt(v, lang=lang)}" for a, v in zip(axes, values, strict=True))
+        + "."
         for name, values in series.items()
     )
     return Chart(_svg(fig), title, alt, ["", *axes], rows)
@@ -130,6 +180,7 @@ def heatmap(
     highlight: Sequence[bool],
     hidden_label: str,
     scale: tuple[int, int] = (1, 5),
+    lang: str = "en",
 ) -> Chart:
     """Items × partners; highlighted rows (divergent items) get a marker and bold label."""
     import numpy as np
@@ -149,11 +200,11 @@ def heatmap(
             tick.set_fontweight("bold")
     for i, row in enumerate(data):
         for j, v in enumerate(row):
-            text = hidden_label if math.isnan(v) else f"{v:.1f}"
+            text = hidden_label if math.isnan(v) else _fmt(v, 1, lang=lang)
             colour = INK if math.isnan(v) or v > (scale[0] + scale[1]) / 2 else "white"
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
-    fig.colorbar(image, ax=ax, fraction=0.03)
-    table = [[r, *(_fmt(v) for v in row)] for r, row in zip(rows, values, strict=True)]
+    fig.colorbar(image, ax=ax, fraction=0.03, format=_TickFormatter(lang))
+    table = [[r, *(_fmt(v, lang=lang) for v in row)] for r, row in zip(rows, values, strict=True)]
     flagged = [r for r, h in zip(rows, highlight, strict=True) if h]
     alt = f"{title}. {len(rows)} × {len(columns)}." + (
         " ▶: " + "; ".join(flagged) if flagged else ""
@@ -169,6 +220,7 @@ def bar_chart(
     *,
     limits: tuple[float, float] = (1, 5),
     marker: str | None = None,
+    lang: str = "en",
 ) -> Chart:
     """Grouped bars: one group per category, one bar per series."""
     fig = Figure(figsize=(6.4, 3.2))
@@ -182,16 +234,17 @@ def bar_chart(
     ax.set_xticks(range(len(categories)))
     ax.set_xticklabels(categories)
     ax.set_ylim(*limits)
+    ax.yaxis.set_major_formatter(_TickFormatter(lang))
     ax.grid(axis="y", color=GRID)
     if marker is not None and marker in categories:
         index = list(categories).index(marker)
         ax.annotate("▼", (index, limits[1]), ha="center", va="bottom", color=INK)
     if len(series) > 1:
         ax.legend(frameon=False, ncols=min(3, len(series)))
-    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    rows = [[name, *(_fmt(v, lang=lang) for v in values)] for name, values in series.items()]
     alt = f"{title}. " + " ".join(
         f"{name}: "
-        + ", ".join(f"{c} {_fmt(v)}" for c, v in zip(categories, values, strict=True))
+        + ", ".join(f"{c} {_fmt(v, lang=lang)}" for c, v in zip(categories, values, strict=True))
         + "."
         for name, values in series.items()
     )
@@ -220,6 +273,7 @@ def distribution_chart(
     ax.set_yticklabels(rows)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
+    # Whole percentages (0 % to 100 %): no decimal sign to put in the language.
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=len(categories), frameon=False
@@ -241,6 +295,7 @@ def line_chart(
     colours: Mapping[str, str],
     *,
     limits: tuple[float, float] = (1, 5),
+    lang: str = "en",
 ) -> Chart:
     """Trend lines across rounds."""
     fig = Figure(figsize=(6.4, 3.2))
@@ -256,11 +311,13 @@ def line_chart(
     ax.set_xticks(range(len(x_labels)))
     ax.set_xticklabels(x_labels)
     ax.set_ylim(*limits)
+    ax.yaxis.set_major_formatter(_TickFormatter(lang))
     ax.grid(axis="y", color=GRID)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    rows = [[name, *(_fmt(v) for v in values)] for name, values in series.items()]
+    rows = [[name, *(_fmt(v, lang=lang) for v in values)] for name, values in series.items()]
     alt = f"{title}. " + " ".join(
-        f"{name}: " + " → ".join(_fmt(v) for v in values) + "." for name, values in series.items()
+        f"{name}: " + " → ".join(_fmt(v, lang=lang) for v in values) + "."
+        for name, values in series.items()
     )
     return Chart(_svg(fig), title, alt, ["", *x_labels], rows)
 
@@ -274,6 +331,7 @@ def dumbbell_chart(
     colours: Mapping[str, tuple[str, str]],
     *,
     limits: tuple[float, float] = (1, 5),
+    lang: str = "en",
 ) -> Chart:
     """Two values per row joined by a line: gets (○) versus brings (●)."""
     fig = Figure(figsize=(6.4, max(1.8, 0.45 * len(rows) + 0.8)))
@@ -290,11 +348,15 @@ def dumbbell_chart(
     ax.set_yticklabels(rows)
     ax.invert_yaxis()
     ax.set_xlim(*limits)
+    ax.xaxis.set_major_formatter(_TickFormatter(lang))
     ax.grid(axis="x", color=GRID)
     ax.set_xlabel(f"○ {labels[0]}   ● {labels[1]}")
-    table = [[r, _fmt(a), _fmt(b)] for r, a, b in zip(rows, left, right, strict=True)]
+    table = [
+        [r, _fmt(a, lang=lang), _fmt(b, lang=lang)]
+        for r, a, b in zip(rows, left, right, strict=True)
+    ]
     alt = f"{title}. " + " ".join(
-        f"{r}: {labels[0]} {_fmt(a)}, {labels[1]} {_fmt(b)}."
+        f"{r}: {labels[0]} {_fmt(a, lang=lang)}, {labels[1]} {_fmt(b, lang=lang)}."
         for r, a, b in zip(rows, left, right, strict=True)
     )
     return Chart(_svg(fig), title, alt, ["", *labels], table)

@@ -12,12 +12,14 @@ from typing import Any
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Level, Phase, Round, Stage
 from alliancelens.analysis import AnalysisResult, GroupSummary
 from alliancelens.analysis.explain import because
 from alliancelens.instrument import FACETS, LEVELS, PERSPECTIVES, Instrument, localized
 
+from .agenda import agreed_steps
 from .publish import Publication, Scope, charts_of
 
 
@@ -100,7 +102,7 @@ def _summary(
                 "low": d.low,
                 "gap": formats.number_format(d.gap, 1),
             }
-        out.append({"text": text, "anchor": "divergence-h", "kind": "difference"})
+        out.append({"text": text, "anchor": "differences-h", "kind": "difference"})
     for kind, rows, sentence in (
         ("weak", weakest, _("Weakest point: “%(text)s” (%(mean)s on 1–5).")),
         ("strong", strongest, _("Strongest point: “%(text)s” (%(mean)s on 1–5).")),
@@ -120,12 +122,97 @@ def _summary(
     return out[:5]
 
 
+# The sections of a result, in the one order the page and the report share.
+# (id, title, where): "page" only on the page, "report" only in the report.
+SECTIONS: tuple[tuple[str, Any, str], ...] = (
+    ("summary", gettext_lazy("What to talk about"), "both"),
+    ("perspectives", gettext_lazy("The five perspectives"), "both"),
+    ("differences", gettext_lazy("Where partners see it differently"), "both"),
+    ("levels", gettext_lazy("Board, management and professionals"), "both"),
+    ("ambition", gettext_lazy("Ambition: promise, commitment and action"), "both"),
+    ("givetake", gettext_lazy("Give and take"), "both"),
+    ("phase", gettext_lazy("Phase and development stage"), "both"),
+    ("trends", gettext_lazy("Change since the last round"), "both"),
+    ("open", gettext_lazy("Open answers"), "both"),
+    ("advice", gettext_lazy("What to do next"), "both"),
+    ("response", gettext_lazy("Response"), "report"),
+    ("analysts", gettext_lazy("For analysts"), "both"),
+)
+
+
+def contents(context: dict[str, Any], where: str) -> list[dict[str, str]]:
+    """The sections that have something to show, in order, for the page or
+    the report: the page's navigation and the report's table of contents."""
+    present = {
+        "givetake": bool(context["result"].give_take),
+        "trends": bool(context["trend_rows"]) or "trend" in context["charts"],
+        "open": bool(context["own_words"] or context["open_questions"]),
+        "advice": bool(context["advice"] or context["agreed"]),
+        "summary": bool(context["summary"]),
+    }
+    return [
+        {"id": sid, "title": str(title), "template": f"results/parts/{sid}.html"}
+        for sid, title, shown in SECTIONS
+        if shown in ("both", where) and present.get(sid, True)
+    ]
+
+
+def p_value(p: float | None) -> str:
+    """A p or q value as analysts read it: three decimals, never "0.000"."""
+    if p is None:
+        return "—"
+    if p < 0.001:
+        return "< " + formats.number_format(0.001, 3)
+    return formats.number_format(p, 3)
+
+
+def _analysts(result: AnalysisResult, instrument: Instrument, lang: str) -> list[dict[str, Any]]:
+    """The technical figures behind the plain words, per perspective and per
+    statement that differs: for the analysts' section only."""
+    tests = {(d.kind, d.id): d for d in result.divergence}
+    rows = []
+    for p in instrument.perspectives:
+        summary = result.perspectives[p.id]
+        rows.append(
+            {
+                "label": localized(p.label, lang),
+                "kind": "perspective",
+                "stat": summary.stat,
+                "alpha": summary.alpha,
+                "alpha_n": summary.alpha_n,
+                "test": (test := tests.get(("perspective", p.id))),
+                "p": p_value(test.p if test else None),
+                "q": p_value(test.q if test else None),
+                "level_gap": result.level_gap.get(p.id),
+            }
+        )
+    for d in result.divergence:
+        if d.kind == "item" and d.flagged:
+            rows.append(
+                {
+                    "label": instrument.column_label("item", d.id, lang),
+                    "kind": "item",
+                    "stat": result.items.get(d.id),
+                    "alpha": None,
+                    "alpha_n": None,
+                    "test": d,
+                    "p": p_value(d.p),
+                    "q": p_value(d.q),
+                    "level_gap": None,
+                }
+            )
+    return rows
+
+
 def published_context(
     rnd: Round, publication: Publication, lang: str, scope: Scope
 ) -> dict[str, Any]:
     """What the page and the documents show of a published result."""
     with translation.override(lang):
-        return _context(rnd, publication, lang, scope)
+        context = _context(rnd, publication, lang, scope)
+        context["page_contents"] = contents(context, "page")
+        context["report_contents"] = contents(context, "report")
+        return context
 
 
 def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> dict[str, Any]:
@@ -150,6 +237,8 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         row["alpha_low"] = summary.alpha_low
         level_row["gap"] = result.level_gap[row["id"]].gap
         level_row["level_gap"] = result.level_gap[row["id"]]
+        level_row["p"] = p_value(result.level_gap[row["id"]].p)
+        level_row["q"] = p_value(result.level_gap[row["id"]].q)
 
     divergences = [
         {
@@ -261,6 +350,11 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         "weakest": weakest,
         "summary": _summary(divergences, weakest, strongest, advice),
         "sections": sections,
+        "analysts": _analysts(result, instrument, lang),
+        # What the room agreed on the discussion's points: every respondent
+        # sees it after the round, so every reader of the page does too
+        # (titles from the whole result, whatever this reader's scope).
+        "agreed": agreed_steps(rnd, publication.result(None, lang), lang),
         "phase_label": Phase(alliance.current_phase).label,
         "phase_help": PHASE_HELP[Phase(alliance.current_phase)],
         "stage_label": Stage(alliance.stage).label,

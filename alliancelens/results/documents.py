@@ -1,8 +1,8 @@
 """The round report: HTML from the same templates and charts as the web, PDF by WeasyPrint.
 
-Summary first (strongest and weakest points, largest divergences, top advice),
-then a section per perspective, phase and stage, response rates and method
-notes. A4, page numbers, table of contents.
+The same sections in the same order as the results page (``context.SECTIONS``,
+one template per section under ``results/parts/``), plus response rates.
+A4, page numbers, table of contents.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
         rates=[r for r in all_rates if scope is None or r["partner"] in scope],
         totals=response_totals(all_rates),
         generated=timezone.now(),
+        # The shared section templates open what the page folds away.
+        document=True,
     )
     return context
 

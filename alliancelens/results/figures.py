@@ -69,7 +69,12 @@ def round_charts(
         series[name] = [cells[p].mean for p in PERSPECTIVES]
     if "radar" in only:
         charts["radar"] = radar_chart(
-            _("The five perspectives per partner"), labels, series, colours, overall_label=overall
+            _("The five perspectives per partner"),
+            labels,
+            series,
+            colours,
+            overall_label=overall,
+            lang=lang,
         )
 
     flagged = {d.id for d in result.divergence if d.kind == "item" and d.flagged}
@@ -82,6 +87,7 @@ def round_charts(
             [[result.partners[n].items[i.id].mean for n in visible] for i in items],
             highlight=[i.id in flagged for i in items],
             hidden_label="·",
+            lang=lang,
         )
 
     level_names = dict(Level.choices)
@@ -100,6 +106,7 @@ def round_charts(
                 for lvl in shown_levels
             },
             level_colours,
+            lang=lang,
         )
 
     categories = [
@@ -131,6 +138,7 @@ def round_charts(
             {_("Respondents"): PALETTE[0]},
             limits=(0, max(1, max(result.phase.distribution.values(), default=1)) * 1.15),
             marker=str(declared) if declared else None,
+            lang=lang,
         )
 
     facet_names = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
@@ -141,6 +149,7 @@ def round_charts(
             {_("Alliance"): [result.ambition_index.scaled[f] for f in FACETS]},
             {_("Alliance"): PALETTE[0]},
             limits=(0, 1),
+            lang=lang,
         )
 
     if result.give_take and "give_take" in only:
@@ -151,6 +160,7 @@ def round_charts(
             [g.brings for g in result.give_take],
             (_("gets"), _("brings")),
             colours,
+            lang=lang,
         )
 
     rounds, means = published.series()
@@ -161,5 +171,6 @@ def round_charts(
             [_("Round %(n)s") % {"n": n} for n in rounds],
             {lab: means[p] for lab, p in zip(labels, PERSPECTIVES, strict=True)},
             perspective_colours,
+            lang=lang,
         )
     return charts

@@ -25,6 +25,7 @@ from alliancelens.analysis import AnalysisResult, codec
 from alliancelens.analysis.publication import Published, publish
 from alliancelens.analysis.scope import restrict
 from alliancelens.charts import Chart
+from alliancelens.progress import Progress
 
 from .adapter import answers_of, questions_of, round_context, series_of
 from .figures import ALL_CHARTS, SCOPED_CHARTS, chart_group, round_charts
@@ -108,26 +109,32 @@ def _compute(rnd: Round, earlier: str | None = None) -> Published:
     )
 
 
-def round_publish(*, rnd: Round) -> Publication:
+def round_publish(*, rnd: Round, progress: Progress | None = None) -> Publication:
     """Compute and store the published result of a round past its closing.
 
     A round past its closing time that is still open is closed first, so no
     answer can arrive after its result was published. Publishing twice keeps
-    the first result. A draft (never opened) publishes nothing.
+    the first result. A draft (never opened) publishes nothing. ``progress``
+    hears of each step (for a command on a terminal).
     """
+    progress = progress or Progress()
     if rnd.state == Round.State.DRAFT:
         raise NotPublished(f"round {rnd.number} was never opened: nothing is published")
     if rnd.state != Round.State.CLOSED:
         if not rnd.is_past_closing():
             raise NotPublished(f"round {rnd.number} is still open: nothing is published")
+        progress.step("closing")
         rnd = round_close(rnd=rnd)
     stored = _stored(rnd)
     if stored is not None:
+        progress.outcome("published already")
         return Publication(rnd, stored)
     # A stored result of another form (or lens) is published again, keeping
     # hidden what it hid.
     older = PublishedResult.objects.filter(round=rnd).values_list("result", flat=True).first()
+    progress.step("computing")
     published = _compute(rnd, older)
+    progress.step("storing")
     with transaction.atomic():
         # The round is locked while the result is stored, and read again:
         # a retention purge that ran meanwhile wins, and so does another
@@ -158,19 +165,21 @@ def _stored(rnd: Round) -> PublishedResult | None:
     return PublishedResult.objects.filter(round=rnd, schema=SCHEMA).first()
 
 
-def publication_of(rnd: Round) -> Publication | None:
+def publication_of(rnd: Round, *, progress: Progress | None = None) -> Publication | None:
     """The published result of a round past its closing; None while it is open
     or a draft, or once its answers were removed at the end of the retention
-    period."""
+    period. ``progress`` hears of the steps of publishing it."""
     if rnd.purged_at is not None or rnd.state == Round.State.DRAFT:
         return None
     stored = _stored(rnd)
     if stored is not None:
+        if progress is not None:
+            progress.outcome("published already")
         return Publication(rnd, stored)
     if not rnd.is_past_closing():
         return None
     try:
-        return round_publish(rnd=rnd)
+        return round_publish(rnd=rnd, progress=progress)
     except NotPublished:
         return None
 

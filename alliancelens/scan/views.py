@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from alliancelens.alliances.links import link_language, private
 from alliancelens.alliances.models import Invitation, Phase, Round, ScanResponse
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
@@ -61,23 +61,9 @@ def token_view(view: View) -> View:
             raise Http404("unknown invitation")
         if _cross_site(request):
             return HttpResponseForbidden("cross-site request refused")
-        choice = request.GET.get("lang")
-        if choice in dict(settings.LANGUAGES):
-            # The language switch of token pages is a plain link: a POST form
-            # would hit the same Origin: null problem as above.
-            switched = redirect(request.path)
-            switched.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                choice,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
-            switched["Referrer-Policy"] = "no-referrer"
+        switched = link_language(request, invitation)
+        if switched is not None:
             return switched
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate(invitation.participant.language)
-            request.LANGUAGE_CODE = invitation.participant.language
         rnd = invitation.round
         if not rnd.accepts_answers():
             response = _unavailable(request, invitation, token)
@@ -87,11 +73,7 @@ def token_view(view: View) -> View:
             except LinkGoneError:
                 # A new link was issued while this request was under way.
                 raise Http404("unknown invitation") from None
-        # The token is in the URL: never leak it to other sites or caches.
-        response["Referrer-Policy"] = "no-referrer"
-        response["Cache-Control"] = "no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
+        return private(response)
 
     return wrapper
 
@@ -238,10 +220,21 @@ def perspective(
             except RoundClosedError:
                 return _unavailable(request, invitation, token)
             if nav == "save":
+                submitted = (
+                    invitation.responses_through_this_link()
+                    .filter(submitted_at__isnull=False)
+                    .exists()
+                )
                 return render(
                     request,
                     "scan/saved.html",
-                    _context(invitation, token, perspective, resume_url=request.path),
+                    _context(
+                        invitation,
+                        token,
+                        perspective,
+                        resume_url=request.path,
+                        submitted=submitted,
+                    ),
                 )
             return redirect(_step_url(token, target))
         # A successful save never needs the stored answers; a page shown

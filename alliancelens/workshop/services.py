@@ -89,5 +89,5 @@ def workshop_join(
     )
     invitation = Invitation.objects.create(round=rnd, participant=participant, via_join=True)
     (link,) = invitations_issue(invitations=[invitation], log=False)  # the join is logged
-    record(rnd.alliance, AuditEvent.Action.JOINED, by, round=rnd.number, partner=partner.pk)
+    record(rnd.alliance, AuditEvent.Action.JOINED, by, round=rnd.number, partner=partner.name)
     return link

@@ -19,6 +19,12 @@ urlpatterns = [
         views.join_toggle,
         name="join_toggle",
     ),
+    path("<slug:slug>/rounds/<int:number>/workshop/agenda/", views.agenda, name="agenda"),
+    path(
+        "<slug:slug>/rounds/<int:number>/workshop/agenda/change/",
+        views.agenda_change,
+        name="agenda_change",
+    ),
     path(
         "<slug:slug>/rounds/<int:number>/workshop/discuss/<int:step>/",
         views.discuss,

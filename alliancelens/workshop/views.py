@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +14,30 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from alliancelens.alliances.history import record
 from alliancelens.alliances.invitations import qr_svg
-from alliancelens.alliances.models import Invitation, Level, Partner, Round
+from alliancelens.alliances.models import (
+    AGENDA_POINTS,
+    AgendaPoint,
+    AuditEvent,
+    Invitation,
+    Level,
+    Partner,
+    Round,
+)
 from alliancelens.alliances.rates import response_rates, response_totals
 from alliancelens.alliances.views.common import round_for
-from alliancelens.analysis.results import Divergence
-from alliancelens.instrument import localized
+from alliancelens.results.agenda import (
+    AgendaFull,
+    active,
+    agenda_add,
+    agenda_agree,
+    agenda_drop,
+    agenda_move,
+    agenda_of,
+    describe,
+    more_differences,
+)
 from alliancelens.results.publish import charts_of, publication_of, round_publish
 
 from .services import JoinRefused, join_link_set, workshop_join, workshop_reveal
@@ -94,28 +113,17 @@ def join_toggle(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return redirect("alliances:workshop", rnd.alliance.slug, rnd.number)
 
 
-# An hour's workshop talks through at most this many points.
-DISCUSSION_POINTS = 7
-
-
-def discussion_points(divergences: list[Divergence]) -> tuple[list[Divergence], int]:
-    """The differences to talk through, and how many more the results show:
-    flagged perspectives first, then flagged statements, surest first (q),
-    at most DISCUSSION_POINTS."""
-    flagged = [d for d in divergences if d.flagged]
-    flagged.sort(key=lambda d: (d.kind != "perspective", d.q if d.q is not None else 1.0))
-    return flagged[:DISCUSSION_POINTS], max(0, len(flagged) - DISCUSSION_POINTS)
-
-
 @login_required
 def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResponse:
-    """Step 0: the picture; then one divergence at a time with its questions.
+    """Step 0: the picture; then the agenda's points one at a time, each with
+    its questions and a place for what the room agrees.
 
-    Refused (403) until the facilitator has revealed the results: the reveal
-    state is checked here, on the server, not hidden in the page.
+    Refused (403) while the round is open until the facilitator has revealed
+    the results: the reveal state is checked here, on the server, not hidden
+    in the page. A round closed the ordinary way has its results out already.
     """
     rnd = round_for(request, slug, number)
-    if not rnd.workshop_revealed:
+    if not rnd.workshop_revealed and rnd.state != Round.State.CLOSED:
         return render(
             request,
             "workshop/hidden.html",
@@ -127,19 +135,20 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
     if publication is None:
         raise Http404("the round has not closed")
     result = publication.result(None, lang)
-    instrument = rnd.instrument
-    flagged, more = discussion_points(result.divergence)
-    if step < 0 or step > len(flagged):
+    points = agenda_of(rnd, result)
+    steps = active(points)
+    if step < 0 or step > len(steps):
         raise Http404("no such step")
-    context = {
+    context: dict[str, object] = {
         "alliance": rnd.alliance,
         "round": rnd,
         "result": result,
         "step": step,
-        "steps": len(flagged),
-        "more": more,
+        "steps": len(steps),
+        "more": more_differences(result, steps),
+        "differences": sum(1 for d in result.divergence if d.flagged),
         "previous": step - 1 if step > 0 else None,
-        "next": step + 1 if step < len(flagged) else None,
+        "next": step + 1 if step < len(steps) else None,
     }
     if step == 0:
         context["chart"] = charts_of(publication, lang, None, only=frozenset({"radar"})).get(
@@ -150,13 +159,72 @@ def discuss(request: HttpRequest, slug: str, number: int, step: int) -> HttpResp
         context["hidden_partners"] = [
             name for name, group in result.partners.items() if group.suppressed
         ]
+        context["titles"] = [describe(p, result, rnd.instrument, lang).title for p in steps]
     else:
-        d = flagged[step - 1]
-        context["d"] = d
-        context["label"] = instrument.column_label(d.kind, d.id, lang)
-        context["perspective"] = localized(instrument.perspective(d.perspective).label, lang)
-        context["prompts"] = d.prompts.get(lang, [])
+        point = describe(steps[step - 1], result, rnd.instrument, lang)
+        context["point"] = point
+        context["d"] = point.divergence
     return render(request, "workshop/discuss.html", context)
+
+
+@login_required
+def agenda(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The facilitator prepares the hour: order, drop and add points, and
+    decide whether respondents see the partners' figures."""
+    rnd = round_for(request, slug, number)
+    lang = translation.get_language() or "nl"
+    publication = publication_of(rnd)
+    context: dict[str, object] = {"alliance": rnd.alliance, "round": rnd, "limit": AGENDA_POINTS}
+    if publication is not None:
+        result = publication.result(None, lang)
+        points = agenda_of(rnd, result)
+        context["points"] = [describe(p, result, rnd.instrument, lang) for p in points]
+        context["active"] = len(active(points))
+        context["more"] = more_differences(result, active(points))
+    return render(request, "workshop/agenda.html", context)
+
+
+@login_required
+@require_POST
+def agenda_change(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """One change to the agenda: up, down, drop, restore, agree or add."""
+    rnd = round_for(request, slug, number)
+    if publication_of(rnd) is None:
+        raise Http404("the round has not closed")
+    action = request.POST.get("action", "")
+    back = reverse("alliances:agenda", args=[rnd.alliance.slug, rnd.number])
+    step = request.POST.get("step", "")
+    if step.isdigit():
+        back = reverse("alliances:discuss", args=[rnd.alliance.slug, rnd.number, int(step)])
+    try:
+        if action == "add":
+            agenda_add(rnd, request.POST.get("title", ""))
+        elif action == "share":
+            rnd.outcome_partners = request.POST.get("share") == "1"
+            rnd.save(update_fields=["outcome_partners"])
+            record(
+                rnd.alliance,
+                AuditEvent.Action.OUTCOME_SHARED,
+                request.user,
+                round=rnd.number,
+                partners_shown=rnd.outcome_partners,
+            )
+        else:
+            point = get_object_or_404(AgendaPoint, round=rnd, pk=request.POST.get("point") or 0)
+            if action in ("up", "down"):
+                agenda_move(point, -1 if action == "up" else 1)
+            elif action in ("drop", "restore"):
+                agenda_drop(point, action == "drop")
+            elif action == "agree":
+                agenda_agree(point, request.POST.get("agreed", ""))
+                messages.success(request, _("Saved what you agreed."))
+            else:
+                raise Http404("unknown change")
+    except AgendaFull as full:
+        messages.error(request, str(full))
+    except ValueError as empty:
+        messages.error(request, str(empty))
+    return redirect(back)
 
 
 class JoinForm(forms.Form):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from alliancelens.alliances.models import Alliance
+from alliancelens.progress import add_progress_argument, command_progress
 
 from ...backup import export_json
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("alliance", help="the alliance's short name (slug)")
+        add_progress_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         alliance = Alliance.objects.filter(slug=options["alliance"]).first()
@@ -28,4 +30,6 @@ class Command(BaseCommand):
                 f"no alliance with short name {options['alliance']!r} (known: {known})",
                 returncode=2,
             )
-        self.stdout.write(export_json(alliance))
+        progress = command_progress(self, options)
+        self.stdout.write(export_json(alliance, progress=progress))
+        progress.line(f"Exported {alliance.slug!r} in {progress.elapsed()}")

@@ -12,6 +12,8 @@ from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from alliancelens.progress import add_progress_argument, command_progress, counted
+
 from ...backup import BackupError, import_alliance, read_backup
 
 
@@ -24,6 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the backup file, or - for standard input")
         parser.add_argument("--slug", help="restore under this short name instead")
+        add_progress_argument(parser)
 
     def read(self, name: str) -> str:
         if name == "-":
@@ -34,16 +37,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["file"]
+        progress = command_progress(self, options)
         try:
-            text = self.read(name)
+            what = "standard input" if name == "-" else name
+            with progress.timed(f"Reading {what}… "):
+                text = self.read(name)
+                progress.outcome(counted(len(text), "characters"))
         except OSError as exc:
             raise CommandError(f"{name}: cannot read the file ({exc})", returncode=2) from None
         except BackupError as exc:
             raise CommandError(f"{name}: nothing was restored:\n{exc}", returncode=2) from None
         try:
-            restored = import_alliance(text, slug=options["slug"])
+            restored = import_alliance(text, slug=options["slug"], progress=progress)
         except BackupError as exc:
             raise CommandError(f"{name}: nothing was restored:\n{exc}", returncode=2) from None
+        progress.line(f"Restored {restored.alliance.slug!r} in {progress.elapsed()}")
         counts = restored.counts
         self.stdout.write(
             f"restored {restored.alliance.slug!r}: {counts['partners']} partners, "

@@ -32,6 +32,12 @@ from alliancelens.alliances.models import (
 )
 from alliancelens.alliances.services import invitations_issue
 from alliancelens.instrument import PHASES, latest_instrument
+from alliancelens.progress import (
+    Progress,
+    add_progress_argument,
+    command_progress,
+    counted,
+)
 from alliancelens.results.publish import publication_of
 
 SLUG = "demo"
@@ -184,6 +190,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Run with DEBUG off too; the facilitator then gets a random password.",
         )
+        add_progress_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["allow_production"]:
@@ -195,13 +202,15 @@ class Command(BaseCommand):
         # The fixed password is printed by `make run`; outside development
         # every run sets a fresh random one instead.
         password = PASSWORD if settings.DEBUG else secrets.token_urlsafe(12)
+        progress = command_progress(self, options)
         if options["reset"]:
-            ScanResponse.objects.filter(round__alliance__slug=SLUG).delete()
-            Alliance.objects.filter(slug=SLUG).delete()
+            with progress.timed("Deleting the demo alliance… "):
+                ScanResponse.objects.filter(round__alliance__slug=SLUG).delete()
+                Alliance.objects.filter(slug=SLUG).delete()
         user = self.facilitator(password)
         alliance = Alliance.objects.filter(slug=SLUG).first()
         if alliance is None:
-            alliance = build_demo(user)
+            alliance = build_demo(user, progress)
             self.stdout.write(self.style.SUCCESS(f"Created the demo alliance '{alliance.name}'."))
         else:
             self.stdout.write(f"The demo alliance '{alliance.name}' exists already; unchanged.")
@@ -209,7 +218,8 @@ class Command(BaseCommand):
         # The closed rounds publish their results now, as closing them would
         # have, so the first visit to a results page reads stored figures.
         for closed in alliance.rounds.filter(state=Round.State.CLOSED).order_by("number"):
-            publication_of(closed)
+            with progress.timed(f"Publishing round {closed.number}: "):
+                publication_of(closed, progress=progress)
         lead_partner = self.other_roles(alliance, password)
         open_round = alliance.rounds.get(state=Round.State.OPEN)
         # A fresh link for one participant who has not started: only hashes are
@@ -232,6 +242,7 @@ class Command(BaseCommand):
                 f"Respondent link ({invitation.participant.name}, "
                 f"{invitation.participant.partner.name}): {link_url(link.token)}"
             )
+        progress.line(f"Done in {progress.elapsed()}")
 
     def other_roles(self, alliance: Alliance, password: str) -> Partner:
         """A partner lead and an observer, to see what those roles see."""
@@ -276,7 +287,8 @@ def clip(value: float) -> int:
 
 
 @transaction.atomic
-def build_demo(user: User) -> Alliance:
+def build_demo(user: User, progress: Progress | None = None) -> Alliance:
+    progress = progress or Progress()
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not security
     instrument = latest_instrument()
     alliance = Alliance.objects.create(
@@ -293,88 +305,99 @@ def build_demo(user: User) -> Alliance:
     AccessGrant.objects.create(user=user, alliance=alliance)
     names = iter(rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 200))
     people: list[tuple[Participant, float, float]] = []
-    for name, sector, role, interest, shift, counts in PARTNERS:
-        partner = Partner.objects.create(alliance=alliance, name=name, sector=sector, role=role)
-        for level, count in zip(Level, counts, strict=True):
-            for _ in range(count):
-                person_name = next(names)
-                person = Participant.objects.create(
-                    partner=partner,
-                    name=person_name,
-                    # .example addresses can never reach a real mailbox.
-                    email=f"{slugify(person_name)}@{slugify(name)}.example",
-                    level=level,
-                    language="en" if rng.random() < 0.1 else "nl",
-                )
-                # A personal tendency makes answers of one person hang together.
-                people.append((person, interest, shift + rng.gauss(0, 0.25)))
+    with progress.timed("Creating partners and participants… "):
+        for name, sector, role, interest, shift, counts in PARTNERS:
+            partner = Partner.objects.create(
+                alliance=alliance, name=name, sector=sector, role=role
+            )
+            for level, count in zip(Level, counts, strict=True):
+                for _ in range(count):
+                    person_name = next(names)
+                    person = Participant.objects.create(
+                        partner=partner,
+                        name=person_name,
+                        # .example addresses can never reach a real mailbox.
+                        email=f"{slugify(person_name)}@{slugify(name)}.example",
+                        level=level,
+                        language="en" if rng.random() < 0.1 else "nl",
+                    )
+                    # A personal tendency makes answers of one person hang together.
+                    people.append((person, interest, shift + rng.gauss(0, 0.25)))
+        progress.outcome(counted(len(people), "participants"))
 
     for number, (title, opens, state) in enumerate(ROUNDS, start=1):
-        rnd = Round.objects.create(
-            alliance=alliance,
-            number=number,
-            title=title,
-            instrument_id=instrument.id,
-            instrument_version=instrument.version,
-            opens_at=opens,
-            closes_at=opens + timedelta(days=21) if state == Round.State.CLOSED else None,
-            state=state,
-            opened_at=opens,
-            closed_at=opens + timedelta(days=21) if state == Round.State.CLOSED else None,
-        )
-        invitations = Invitation.objects.bulk_create(
-            [Invitation(round=rnd, participant=p) for p, _, _ in people]
-        )
-        rate = {1: 0.85, 2: 0.8, 3: 0.2}[number]
-        item_rows: list[ItemAnswer] = []
-        question_rows: list[QuestionAnswer] = []
-        for inv, (person, interest, shift) in zip(invitations, people, strict=True):
-            if rng.random() > rate:
-                continue
-            started = opens + timedelta(hours=rng.randint(1, 400))
-            submitted = number < 3 or rng.random() < 0.6
-            response = ScanResponse.objects.create(
-                round=rnd,
-                invitation=inv,
-                partner=person.partner,
-                level=person.level,
-                last_step="done" if submitted else "relationship",
-                started_at=started,
-                submitted_at=started + timedelta(minutes=rng.randint(8, 40))
-                if submitted
-                else None,
-                times_submitted=1 if submitted else 0,
+        with progress.timed(f"Creating round {number} ({title})… "):
+            rnd = Round.objects.create(
+                alliance=alliance,
+                number=number,
+                title=title,
+                instrument_id=instrument.id,
+                instrument_version=instrument.version,
+                opens_at=opens,
+                closes_at=opens + timedelta(days=21) if state == Round.State.CLOSED else None,
+                state=state,
+                opened_at=opens,
+                closed_at=opens + timedelta(days=21) if state == Round.State.CLOSED else None,
             )
-            for item in instrument.items:
-                if (
-                    number == 3
-                    and not submitted
-                    and item.perspective not in ("ambition", "interests")
-                ):
+            invitations = Invitation.objects.bulk_create(
+                [Invitation(round=rnd, participant=p) for p, _, _ in people]
+            )
+            rate = {1: 0.85, 2: 0.8, 3: 0.2}[number]
+            item_rows: list[ItemAnswer] = []
+            question_rows: list[QuestionAnswer] = []
+            for inv, (person, interest, shift) in zip(invitations, people, strict=True):
+                if rng.random() > rate:
                     continue
-                roll = rng.random()
-                if roll < 0.02:
-                    continue  # skipped
-                if roll < 0.06:
-                    item_rows.append(ItemAnswer(response=response, item_id=item.id, value=None))
-                    continue
-                mean = BASE[item.perspective] + LEVEL_SHIFT[Level(person.level)] + shift
-                if item.perspective == "interests":
-                    mean = interest + LEVEL_SHIFT[Level(person.level)] * 0.5
-                if item.facet:
-                    mean += FACET_SHIFT[item.facet]
-                if number >= 2 and item.perspective == "relationship":
-                    mean += 0.7
-                if number >= 2 and item.perspective == "process":
-                    mean += 0.2
-                value = clip(rng.gauss(mean, 0.7))
-                if item.reverse:
-                    value = int(instrument.scale.reverse(value))
-                item_rows.append(ItemAnswer(response=response, item_id=item.id, value=value))
-            if submitted:
-                question_rows.extend(_questions(rng, response, person, number))
-        ItemAnswer.objects.bulk_create(item_rows)
-        QuestionAnswer.objects.bulk_create(question_rows)
+                started = opens + timedelta(hours=rng.randint(1, 400))
+                submitted = number < 3 or rng.random() < 0.6
+                response = ScanResponse.objects.create(
+                    round=rnd,
+                    invitation=inv,
+                    partner=person.partner,
+                    level=person.level,
+                    last_step="done" if submitted else "relationship",
+                    started_at=started,
+                    submitted_at=started + timedelta(minutes=rng.randint(8, 40))
+                    if submitted
+                    else None,
+                    times_submitted=1 if submitted else 0,
+                )
+                for item in instrument.items:
+                    if (
+                        number == 3
+                        and not submitted
+                        and item.perspective not in ("ambition", "interests")
+                    ):
+                        continue
+                    roll = rng.random()
+                    if roll < 0.02:
+                        continue  # skipped
+                    if roll < 0.06:
+                        item_rows.append(
+                            ItemAnswer(response=response, item_id=item.id, value=None)
+                        )
+                        continue
+                    mean = BASE[item.perspective] + LEVEL_SHIFT[Level(person.level)] + shift
+                    if item.perspective == "interests":
+                        mean = interest + LEVEL_SHIFT[Level(person.level)] * 0.5
+                    if item.facet:
+                        mean += FACET_SHIFT[item.facet]
+                    if number >= 2 and item.perspective == "relationship":
+                        mean += 0.7
+                    if number >= 2 and item.perspective == "process":
+                        mean += 0.2
+                    value = clip(rng.gauss(mean, 0.7))
+                    if item.reverse:
+                        value = int(instrument.scale.reverse(value))
+                    item_rows.append(ItemAnswer(response=response, item_id=item.id, value=value))
+                if submitted:
+                    question_rows.extend(_questions(rng, response, person, number))
+            ItemAnswer.objects.bulk_create(item_rows)
+            QuestionAnswer.objects.bulk_create(question_rows)
+            progress.outcome(
+                f"{counted(rnd.responses.count(), 'responses')}, "
+                f"{counted(len(item_rows), 'answers')}"
+            )
     return alliance
 
 
