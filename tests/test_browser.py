@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 
-from alliancelens.alliances.models import ItemAnswer, Level, Participant, Partner
+from alliancelens.alliances.models import ItemAnswer, Level, Participant, Partner, ScanResponse
 from alliancelens.alliances.services import (
     alliance_create,
     invitations_issue,
@@ -98,6 +98,32 @@ class PhoneKeyboardTests(StaticLiveServerTestCase):
         assert values == {item.id: 4 for item in items}
         self.assert_fits_the_screen(page)
 
+        # The rest of the scan, to the end, with the keyboard alone.
+        instrument = latest_instrument()
+        for perspective in [p.id for p in instrument.perspectives][1:]:
+            page.wait_for_url(f"**/p/{perspective}/")
+            statements = instrument.items_for(perspective)
+            self.tab_to(page, f"input[name={statements[0].id}]")
+            for n, item in enumerate(statements):
+                if n:
+                    self.tab_to(page, f"input[name={item.id}]", limit=3)
+                page.keyboard.press("Space")
+                page.keyboard.press("ArrowDown")  # 2
+            self.tab_to(page, "button[value=next]")
+            page.keyboard.press("Enter")
+        page.wait_for_url("**/review/")
+        self.assert_fits_the_screen(page)
+        assert axe_violations(page) == []
+        self.tab_to(page, "button[type=submit].primary")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/thanks/")
+        assert axe_violations(page) == []
+        response = ScanResponse.objects.get()
+        assert response.submitted_at is not None
+        answers = dict(response.item_answers.values_list("item_id", "value"))
+        assert len(answers) == len(instrument.items)
+        assert {answers[i.id] for i in instrument.items if i.perspective != "ambition"} == {2}
+
 
 class WorkshopKeysTests(StaticLiveServerTestCase):
     """The discussion is driven by the keys a presenter's clicker sends."""
@@ -155,6 +181,18 @@ class WorkshopKeysTests(StaticLiveServerTestCase):
         page.keyboard.press("ArrowRight")
         page.wait_for_url("**/discuss/1/")
         assert axe_violations(page) == []  # a discussion point
+        # Typing what the room agreed moves nowhere: the keys belong to the field.
+        page.focus("#id_agreed")
+        page.keyboard.type("Samen verder ")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Space")
+        assert page.url.endswith("/discuss/1/")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # save
+        page.wait_for_load_state()
+        assert page.url.endswith("/discuss/1/")
+        assert "Samen verder" in page.input_value("#id_agreed")
+        page.evaluate("document.activeElement.blur()")
         page.keyboard.press("PageDown")
         page.wait_for_url("**/discuss/2/")
         page.keyboard.press("PageUp")

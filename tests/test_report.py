@@ -128,7 +128,9 @@ class ReportTests(DemoTestCase):
 
     def test_the_html_report_embeds_the_same_svg_charts_with_text_alternatives(self):
         html = render_report_html(self.alliance.rounds.get(number=2), "en")
-        images = re.findall(r'<img [^>]*src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', html)
+        images = re.findall(
+            r'<img [^>]*src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', html
+        )
         assert len(images) >= 6
         assert any("Gemeente Rivierstad" in alt for alt in images)
 
