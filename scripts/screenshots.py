@@ -59,8 +59,8 @@ def main(link: str, outcome: str) -> None:
         desk.screenshot(path=str(OUT / "workshop-agenda.png"), full_page=True)
         room.goto(f"{BASE}/alliances/demo/rounds/2/workshop/discuss/1/")
         room.fill("#id_agreed", AGREED)
-        room.click("form.agreed button[type=submit]")
-        room.wait_for_load_state()
+        with room.expect_navigation():
+            room.click("form.agreed button[type=submit]")
         room.screenshot(path=str(OUT / "workshop-discussion.png"))
         # What a partner lead sees: the whole and their own partner only.
         lead = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -188,8 +188,8 @@ class WorkshopKeysTests(StaticLiveServerTestCase):
         page.keyboard.press("Space")
         assert page.url.endswith("/discuss/1/")
         page.keyboard.press("Tab")
-        page.keyboard.press("Enter")  # save
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")  # save, and back on this point
         assert page.url.endswith("/discuss/1/")
         assert "Samen verder" in page.input_value("#id_agreed")
         page.evaluate("document.activeElement.blur()")

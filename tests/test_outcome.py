@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.test import Client
+from django.utils import translation
 
 from alliancelens.alliances.models import AGENDA_POINTS, AgendaPoint, AuditEvent, Round
 
@@ -109,17 +110,52 @@ class AgendaAndOutcomeTests(AllianceTestCase):
         overall = results.context["rows"][0]["overall"].mean
         assert f"{overall:.1f}".replace(".", ",") in html
 
-    def test_the_facilitator_shares_the_partners_figures_and_it_is_in_the_history(self):
-        token = self.tokens[self.participants[0].pk]
+    def test_sharing_shows_each_respondent_their_own_organisation_never_another(self):
+        """Shared, a respondent sees what their partner lead sees: the whole
+        and their own organisation; never another partner's name, mean or
+        gap (a link can be passed on). It is in the history."""
+        gemeente = self.participants[0]
+        token = self.tokens[gemeente.pk]
+        before = Client().get(f"/r/{token}/outcome/").content.decode().split("<main", 1)[1]
+        assert "Gemeente" not in before
         self.change(action="share", share="1")
         self.round.refresh_from_db()
         assert self.round.outcome_partners
         assert AuditEvent.objects.filter(action=AuditEvent.Action.OUTCOME_SHARED).exists()
-        html = Client().get(f"/r/{token}/outcome/").content.decode()
-        assert "Zorg" in html and re.search(r"scoort [\d,]+ punt hoger dan Zorg", html)
+        html = Client().get(f"/r/{token}/outcome/").content.decode().split("<main", 1)[1]
+        assert '<th scope="col">Gemeente</th>' in html
+        for other in ("Zorg", "Woningcorporatie"):
+            assert other not in html, other
+        assert not re.search(r"punt hoger dan", html)
         self.change(action="share", share="0")
-        html = Client().get(f"/r/{token}/outcome/").content.decode()
-        assert not re.search(r"hoger dan Zorg", html)
+        html = Client().get(f"/r/{token}/outcome/").content.decode().split("<main", 1)[1]
+        assert "Gemeente" not in html
+
+    def test_a_point_the_readers_view_does_not_hold_keeps_only_its_agreement(self):
+        from alliancelens.results.agenda import agreed_steps, describe
+        from alliancelens.results.publish import published_round
+
+        rule = AgendaPoint.objects.create(
+            round=self.round, position=99, kind="advice", ref="no-such-rule", agreed="Doen."
+        )
+        whole = published_round(self.round).result(frozenset(), "en")
+        with translation.override("en"):
+            assert describe(rule, whole, self.round.instrument, "en").title == "Discussion point"
+            steps = agreed_steps(self.round, whole, "en")
+        assert {"title": "Discussion point", "agreed": "Doen."} in steps
+        # Non-numeric or foreign point ids are not found, not an error.
+        assert self.change(action="drop", point="abc").status_code == 404
+
+    def test_after_the_retention_period_the_outcome_says_the_answers_are_gone(self):
+        from django.utils import timezone
+
+        Round.objects.filter(pk=self.round.pk).update(purged_at=timezone.now())
+        token = self.tokens[self.participants[0].pk]
+        page = Client().get(f"/r/{token}/outcome/")
+        assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+        self.assertContains(page, "bewaartermijn")
+        closed = Client().get(f"/r/{token}/intro/")
+        self.assertNotContains(closed, "/outcome/", status_code=410)
 
     def test_the_closed_scan_page_leads_to_the_outcome_and_others_cannot_change_the_agenda(self):
         token = self.tokens[self.participants[0].pk]

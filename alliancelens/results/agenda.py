@@ -87,6 +87,8 @@ def agenda_move(point: AgendaPoint, step: int) -> None:
 def agenda_drop(point: AgendaPoint, dropped: bool) -> None:
     """Drop a point from the discussion, or bring it back (within the limit)."""
     with transaction.atomic():
+        # The same lock as agenda_add: two restores at once stay within the limit.
+        Round.objects.select_for_update().filter(pk=point.round_id).first()
         if not dropped and point.dropped:
             _check_room(point.round)
         point.dropped = dropped
@@ -145,10 +147,14 @@ def describe(
         kind, _sep, ref = point.ref.partition(":")
         d = next((x for x in result.divergence if x.kind == kind and x.id == ref), None)
         perspective = d.perspective if d else (ref if kind == "perspective" else "")
+        try:
+            title = instrument.column_label(kind, ref, lang)
+        except (KeyError, ValueError):  # a statement the instrument no longer has
+            title, perspective = point.title or str(_("Discussion point")), ""
         return PointView(
             point=point,
             kind=point.kind,
-            title=instrument.column_label(kind, ref, lang) if d else point.title or point.ref,
+            title=title,
             perspective=localized(instrument.perspective(perspective).label, lang)
             if perspective
             else "",
@@ -171,7 +177,9 @@ def describe(
                 because=[because(w, instrument, lang) for w in a.why],
                 source=a.source.get(lang, a.source["nl"]),
             )
-    return PointView(point=point, kind=point.kind, title=point.title or point.ref)
+    # An own point, or an advice this reader's view does not hold (it rests on
+    # other partners' figures): its agreement without the advice's words.
+    return PointView(point=point, kind=point.kind, title=point.title or str(_("Discussion point")))
 
 
 def _first_sentence(text: str) -> str:
@@ -180,7 +188,8 @@ def _first_sentence(text: str) -> str:
 
 
 def agreed_steps(rnd: Round, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:
-    """What the room agreed, point by point, for the outcome page and the report."""
+    """What the room agreed, point by point, for the outcome page and the report,
+    titled from ``result`` as this reader sees it."""
     instrument = rnd.instrument
     return [
         {"title": describe(p, result, instrument, lang).title, "agreed": p.agreed}

@@ -351,10 +351,9 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         "summary": _summary(divergences, weakest, strongest, advice),
         "sections": sections,
         "analysts": _analysts(result, instrument, lang),
-        # What the room agreed on the discussion's points: every respondent
-        # sees it after the round, so every reader of the page does too
-        # (titles from the whole result, whatever this reader's scope).
-        "agreed": agreed_steps(rnd, publication.result(None, lang), lang),
+        # What the room agreed on the discussion's points, titled as this
+        # reader's view has them (agenda.describe).
+        "agreed": agreed_steps(rnd, result, lang),
         "phase_label": Phase(alliance.current_phase).label,
         "phase_help": PHASE_HELP[Phase(alliance.current_phase)],
         "stage_label": Stage(alliance.stage).label,

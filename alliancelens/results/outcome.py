@@ -1,9 +1,11 @@
 """The respondent's outcome page: what came out of the round, behind their
 own link, once the round has closed.
 
-It shows the published, suppressed figures of the alliance as a whole, the
-points partners see differently (named by partner only when the
-facilitator shares the partners' figures) and what the room agreed. The
+It shows the published, suppressed figures of the alliance as a whole (what
+an observer sees), the statements partners see differently (without who or
+by how much), and what the room agreed. When the facilitator shares the
+partners' figures, each respondent also sees their own organisation's
+column, as its partner lead does; never other partners' figures. The
 same stored result as every other output; nothing is computed here.
 """
 
@@ -34,15 +36,23 @@ def outcome(request: HttpRequest, token: str) -> HttpResponse:
     if switched is not None:
         return switched
     rnd = invitation.round
+    if rnd.purged_at is not None:
+        # The answers are gone after the retention period, and so are the figures.
+        return private(
+            render(request, "results/outcome.html", {"round": rnd, "alliance": rnd.alliance})
+        )
     publication = publication_of(rnd) if rnd.is_past_closing() else None
     if publication is None:
         # Still open (or not yet published): the link's place is the scan.
         return private(redirect("scan:resume", token))
     lang = translation.get_language() or "nl"
-    result = publication.result(None, lang)
-    instrument = rnd.instrument
+    # An observer's view of the result; shared, a partner lead's view of the
+    # respondent's own organisation. Never more: a link can be passed on.
     shared = rnd.outcome_partners
-    partners = list(result.partners.values()) if shared else []
+    own = invitation.participant.partner.name
+    result = publication.result(frozenset({own}) if shared else frozenset(), lang)
+    instrument = rnd.instrument
+    partners = [g for g in result.partners.values() if not g.suppressed] if shared else []
     rows = _table(instrument, lang, partners)
     for row in rows:
         row["overall"] = result.perspectives[row["id"]].stat

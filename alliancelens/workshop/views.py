@@ -210,7 +210,10 @@ def agenda_change(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 partners_shown=rnd.outcome_partners,
             )
         else:
-            point = get_object_or_404(AgendaPoint, round=rnd, pk=request.POST.get("point") or 0)
+            pk = request.POST.get("point", "")
+            if not pk.isdigit():
+                raise Http404("no such point")
+            point = get_object_or_404(AgendaPoint, round=rnd, pk=int(pk))
             if action in ("up", "down"):
                 agenda_move(point, -1 if action == "up" else 1)
             elif action in ("drop", "restore"):
