@@ -113,9 +113,17 @@ def test_the_old_address_a_data_file_went_to_carries_a_localised_date():
 
 def test_numbers_yes_no_and_lists_are_shown_in_the_language():
     detail = {"share": 3.25, "count": 1234, "sent": True, "participants": [4, 7]}
-    assert list(lines(detail, "en").values()) == ["3.25", "1234", "yes", "4, 7"]
-    dutch = list(lines(detail, "nl").values())
-    assert dutch[:2] == ["3,25", "1234"] and dutch[2] != "True" and dutch[3] == "4, 7"
+    english = lines(detail, "en")
+    assert english == {
+        "share": "3.25",
+        "count": "1234",
+        "sent": "yes",
+        "Participants (numbers)": "4, 7",
+    }
+    # Known keys first (in the page's order), unknown ones after, by name.
+    assert list(english) == ["Participants (numbers)", "count", "sent", "share"]
+    dutch = lines(detail, "nl")
+    assert dutch["share"] == "3,25" and dutch["count"] == "1234" and dutch["sent"] == "ja"
 
 
 def test_an_unknown_key_and_free_text_are_shown_as_they_are():

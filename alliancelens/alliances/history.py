@@ -27,6 +27,10 @@ Actor = AbstractBaseUser | AnonymousUser | None
 # checks that each key passed anywhere in the code is here). A key not here,
 # say from a backup of a later version, is shown as itself.
 LABELS: dict[str, StrOrPromise] = {
+    # Who and what first, then the rest alphabetically: the order on the page.
+    "user": _("Account"),
+    "role": _("Role"),
+    "partner": _("Partner"),
     "after": _("After"),
     "answers": _("Their answers"),
     "before": _("Before"),
@@ -36,7 +40,6 @@ LABELS: dict[str, StrOrPromise] = {
     "language": _("Language"),
     "level": _("Level"),
     "links_dropped": _("Personal links not restored"),
-    "partner": _("Partner"),
     "participant": _("Participant (number)"),
     "participants": _("Participants (numbers)"),
     "partners_shown": _("Partners' figures shown to respondents"),
@@ -45,12 +48,10 @@ LABELS: dict[str, StrOrPromise] = {
     "responses_deleted": _("Responses deleted"),
     "responses_kept_anonymously": _("Responses kept without a name"),
     "retention_months": _("Retention period (months)"),
-    "role": _("Role"),
     "round": _("Round"),
     "rounds": _("Rounds"),
     "state": _("State"),
     "to": _("To"),
-    "user": _("Account"),
     "users_created": _("Accounts created"),
 }
 
@@ -93,11 +94,15 @@ def detail_lines(event: AuditEvent) -> list[tuple[str, str]]:
 
     Keys become their labels and codes their names; dates and decimals are
     written the language's way; whole numbers and free text (names, user
-    names) stay as they are.
+    names) stay as they are. The details come in the order of ``LABELS``
+    (unknown keys last): PostgreSQL's jsonb keeps no order of its own, and
+    the page reads the same on both databases.
     """
     if not isinstance(event.detail, dict):  # not written by record(): shown whole
         return [(str(_("Details")), _value("", event.detail))]
-    return [(str(LABELS.get(k, k)), _value(k, v)) for k, v in event.detail.items()]
+    order = {key: i for i, key in enumerate(LABELS)}
+    keys = sorted(event.detail, key=lambda k: (order.get(k, len(order)), k))
+    return [(str(LABELS.get(k, k)), _value(k, event.detail[k])) for k in keys]
 
 
 def _value(key: str, value: Any) -> str:
