@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret-0123456789abcdefghijklmnop 
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DB_CONN_MAX_AGE=0 SECURE_SSL_REDIRECT=0
 
-.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest calibrate screenshots
+.PHONY: setup run test lint typecheck pytest pytest-postgres messages demo clean bench loadtest faults calibrate screenshots serve slowclients
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,13 +70,15 @@ clean:
 # Every figure and ratio of docs/benchmarks.md, measured in one run: the
 # lens against a numpy floor and the CLI against pandas, the report, the
 # results page against a plain page, saving a page against a bare insert
-# (SQLite, then a throw-away PostgreSQL 15).
+# (SQLite, then a throw-away PostgreSQL 15), slow clients with and without
+# nginx in front.
 bench: setup
 	DEBUG=1 $(BIN)/python scripts/bench_analysis.py
 	DEBUG=1 $(BIN)/python scripts/bench_report.py
 	DEBUG=1 $(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_save.py
 	bash scripts/with-postgres.sh $(BIN)/python scripts/bench_save.py
+	$(MAKE) --no-print-directory slowclients
 
 # The README's pictures: the demo served on a throw-away database and
 # photographed with Debian's Chromium into docs/screenshots/.
@@ -94,3 +96,27 @@ calibrate: setup
 # SQLite by default, PostgreSQL when DATABASE_URL is set (docs/benchmarks.md).
 loadtest: setup
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+# Workers, the whole server and (on PostgreSQL) the database fail while 200
+# respondents answer; every acknowledged save must be stored exactly
+# (docs/benchmarks.md, "Faults"). SQLite, then a throw-away PostgreSQL 15.
+faults: setup
+	DATABASE_URL= $(BIN)/python scripts/faults.py $(FAULTS_ARGS)
+	bash scripts/with-postgres.sh $(BIN)/python scripts/faults.py $(FAULTS_ARGS)
+
+# The demo behind Debian's nginx with deploy/nginx/alliancelens.conf, as
+# production runs it (gunicorn 2 × 8, TLS with a certificate made per run,
+# static files from nginx) on https://127.0.0.1:8443/ until Ctrl+C; only
+# installing nginx needs root (deploy/README.md).
+SERVE_HTTPS_PORT ?= 8443
+SERVE_HTTP_PORT ?= 8080
+serve: setup
+	bash scripts/ensure-system-packages.sh
+	$(BIN)/python scripts/proxy_trial.py serve --https-port $(SERVE_HTTPS_PORT) --http-port $(SERVE_HTTP_PORT)
+
+# 32 slow clients against gunicorn with and without nginx in front; exits 1
+# when they slow normal requests through nginx more than 3× (about 2.5
+# minutes; docs/benchmarks.md, "Slow clients").
+slowclients: setup
+	bash scripts/ensure-system-packages.sh
+	$(BIN)/python scripts/bench_slow_clients.py

@@ -79,7 +79,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that even Django's HTTPS redirects carry the headers.
+    # Outermost, so that every response of a personal link, error pages
+    # included, keeps the token out of caches and referrers (errors.py).
+    "alliancelens.errors.PrivateLinkHeadersMiddleware",
+    # Before anything reads the client's address (alliancelens/forwarded.py).
+    "alliancelens.forwarded.ForwardedForMiddleware",
+    # Before Django's own security middleware, so that even its HTTPS
+    # redirects carry the headers.
     "alliancelens.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -90,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that cannot reach the database answers 503, not 500 (errors.py).
+    "alliancelens.errors.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "alliancelens.urls"
@@ -141,7 +149,13 @@ else:
                 # WAL lets readers go on while one respondent writes; the busy
                 # timeout and IMMEDIATE transactions make concurrent writers
                 # wait their turn instead of failing with "database is locked".
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # After a checkpoint the write-ahead log is cut back to 16 MB
+                # (it reached 7-17 MB under load; without a limit it keeps its
+                # largest size until the last connection closes).
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA journal_size_limit=16777216;"
+                ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": envint("SQLITE_TIMEOUT", 20),
             },
@@ -237,6 +251,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_HTTPS_PROXY") else None
 )
+# The addresses a reverse proxy connects from (deploy/nginx/: 127.0.0.1);
+# on their connections X-Forwarded-For is the client's address, which login
+# throttling counts (alliancelens/forwarded.py). Empty: REMOTE_ADDR as is.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 
 # Upload limits for participant imports: a few thousand rows at most.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -253,9 +271,46 @@ IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", 100_000)
 # gzip-compressed one; a backup of a large alliance is a few tens of MB.
 BACKUP_MAX_BYTES = envint("BACKUP_MAX_BYTES", 100 * 1024 * 1024)
 
+# Every handler masks invitation tokens and join codes (logmask.py): Django
+# logs the path of every 404 and 500, and mails ADMINS the request and the
+# traceback's variables. A handler added here needs the filter as well.
+# Django's "django" and "django.server" handlers are defined again for that,
+# otherwise as in django.utils.log.DEFAULT_LOGGING.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_tokens": {"()": "alliancelens.logmask.MaskTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false", "mask_tokens"],
+            "class": "django.utils.log.AdminEmailHandler",
+            "reporter_class": "alliancelens.logmask.MaskedExceptionReporter",
+        },
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # Masked once more where Django logs paths, before any handler, so
+        # that a handler without the filter (a test's, say) gets them masked.
+        "django.request": {"filters": ["mask_tokens"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

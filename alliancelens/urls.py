@@ -31,6 +31,11 @@ class FaviconView(RedirectView):
         return static("alliancelens/favicon.svg")
 
 
+# Error pages that need no database, in the reader's language, and keep
+# personal links private (errors.py).
+handler404 = "alliancelens.errors.page_not_found"
+handler500 = "alliancelens.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="alliances:list"), name="home"),
     path("favicon.ico", FaviconView.as_view()),

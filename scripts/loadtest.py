@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -123,8 +123,12 @@ class Fixture:
     tokens: dict[str, int]  # token -> invitation id
 
 
-def build_fixture(respondents: int) -> Fixture:
-    """One alliance of five partners, its participants and an open round with links."""
+def build_fixture(respondents: int, label: str = "Load test") -> Fixture:
+    """One alliance of five partners, its participants and an open round with links.
+
+    ``label`` names the alliance, its round and its facilitator, so that one
+    database can hold several (scripts/faults.py builds one per fault).
+    """
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
@@ -138,8 +142,8 @@ def build_fixture(respondents: int) -> Fixture:
 
     call_command("migrate", verbosity=0)
     alliance = alliance_create(
-        facilitator=User.objects.create_user("loadtest"),
-        name="Load test alliance",
+        facilitator=User.objects.create_user(label.lower().replace(" ", "")),
+        name=f"{label} alliance",
         ambition="Everyone answers at once.",
     )
     partners = [
@@ -157,7 +161,7 @@ def build_fixture(respondents: int) -> Fixture:
         )
         for n in range(respondents)
     )
-    rnd = round_open(rnd=round_create(alliance=alliance, title="Load test"))
+    rnd = round_open(rnd=round_create(alliance=alliance, title=label))
     links = invitations_issue(invitations=rnd.invitations.all())
     return Fixture(round_id=rnd.pk, tokens={link.token: link.invitation.pk for link in links})
 
@@ -166,9 +170,14 @@ def build_fixture(respondents: int) -> Fixture:
 
 
 def start_server(
-    listener: socket.socket, workers: int, threads: int, log: Path
+    listener: socket.socket,
+    workers: int,
+    threads: int,
+    log: Path,
+    extra_args: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
-    """gunicorn with threaded workers on the already bound socket (no port race)."""
+    """gunicorn with threaded workers on the already bound socket (no port race);
+    ``extra_args`` go to gunicorn as well (scripts/faults.py adds a hook)."""
     env = {**os.environ, **SERVER_ENV, "SECRET_KEY": secrets.token_urlsafe(50)}
     command = [
         sys.executable,
@@ -183,6 +192,7 @@ def start_server(
         "--graceful-timeout=5",
         f"--error-logfile={log}",
         "--log-level=warning",
+        *extra_args,
     ]
     return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL

@@ -41,10 +41,16 @@ trap cleanup EXIT INT TERM
 
 "${AS[@]}" "$PGBIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # Durability is pointless for a test server; skipping it saves minutes.
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o \
-  "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+OPTS="-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+"${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o "$OPTS" \
   start >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/alliancelens"
+# For a command that stops and starts this server (scripts/faults.py): its
+# data directory, and pg_ctl with its data directory, log and options as a
+# shell-quoted command line, to which "stop -m fast" or "start" is added.
+export PGDATA_DIR="$WORK/data"
+PG_CTL=$(printf '%q ' "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o "$OPTS")
+export PG_CTL
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 "$@"

@@ -7,9 +7,17 @@ after a move), responses with their answers, the published results of closed rou
 history. Passwords are not in it: people restored onto a new instance set
 theirs with "Forgot your password?".
 
-A backup may be gzip-compressed (``export-alliance SLUG | gzip``). It is read
+A backup may be gzip-compressed (``--output alliance.json.gz``). It is read
 up to BACKUP_MAX_BYTES (after unpacking) and refused beyond that before it is
 parsed, so a small compressed file cannot unpack into all of memory.
+
+An export is one moment of the alliance: every table is read in one
+snapshot (``read_snapshot``), so an answer given while the export runs is
+either in the file with its response or not at all. ``check_backup`` runs
+the checks of a restore that need no database (every value parses, every
+reference points at a row in the file) and ``write_backup`` puts a file in
+place only once it has passed them, leaving the previous one untouched
+until then.
 
 Rows keep their ids from the source only inside the file; a restore gives
 them new ids and rewires every reference, so it never collides with what is
@@ -23,18 +31,21 @@ import io
 import json
 import os
 import stat
+import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.utils import timezone
 
 from alliancelens.alliances.history import Actor, record
@@ -56,6 +67,9 @@ from alliancelens.results.models import PublishedResult
 
 FORMAT = "alliancelens-alliance"
 VERSION = 1
+
+# The number of rows of each table of a backup, by its key.
+Counts = dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -135,22 +149,74 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
+@contextmanager
+def read_snapshot(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """One transaction whose reads all see the database at one moment.
+
+    Read table by table in autocommit, a backup taken while respondents
+    answer holds answers whose response came in after the responses were
+    read (a few exports in a hundred did): the file does not restore. So
+    every read of an export happens in one transaction that sees a single
+    snapshot:
+
+    - PostgreSQL: ``SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ
+      ONLY`` as the transaction's first statement (it is refused after any
+      query). The snapshot is taken at the first query after it; writers
+      are not blocked, and the export cannot write.
+    - SQLite (WAL): a deferred ``BEGIN``, whose first SELECT pins the
+      snapshot until the transaction ends. The product's connections begin
+      with ``BEGIN IMMEDIATE`` (settings.py), which would take the one
+      writer's lock for the whole export and hold respondents' saves back,
+      so the deferred mode is asked for this one transaction. Django's
+      autocommit would end the snapshot after every query: the
+      ``transaction.atomic`` block keeps it open between tables.
+
+    Inside a transaction that is already open (a test case's), the export
+    reads in that one, as every read of it then does.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    with ExitStack() as stack:
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            # Read when the block issues its BEGIN, so only for this block
+            # (Django 5.1's attribute, which django-stubs does not know yet).
+            mode = connection.transaction_mode  # type: ignore[attr-defined]
+            connection.transaction_mode = "DEFERRED"  # type: ignore[attr-defined]
+            try:
+                stack.enter_context(transaction.atomic(using=using))
+            finally:
+                connection.transaction_mode = mode  # type: ignore[attr-defined]
+        else:
+            stack.enter_context(transaction.atomic(using=using))
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def export_alliance(alliance: Alliance, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Every row of the alliance, read in one snapshot (``read_snapshot``)."""
     progress = progress or Progress()
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": timezone.now(),
-        "alliance": {f.attname: f.value_from_object(alliance) for f in _columns(Alliance)},
-    }
-    for n, table in enumerate(TABLES, start=1):
-        with progress.timed(f"Reading {_label(table.key)} ({n}/{len(TABLES)} tables)… "):
-            rows = table.model._default_manager.filter(**{table.scope: alliance}).order_by("pk")
-            data[table.key] = [_row(obj) for obj in rows]
-            progress.outcome(counted(len(data[table.key]), "rows"))
-    with progress.timed("Reading who has access… "):
-        data["memberships"] = _memberships(alliance)
-        progress.outcome(counted(len(data["memberships"]), "accounts"))
+    with read_snapshot():
+        # The alliance itself as it is in the snapshot, not as it was looked up.
+        alliance = Alliance.objects.get(pk=alliance.pk)
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exported_at": timezone.now(),
+            "alliance": {f.attname: f.value_from_object(alliance) for f in _columns(Alliance)},
+        }
+        for n, table in enumerate(TABLES, start=1):
+            with progress.timed(f"Reading {_label(table.key)} ({n}/{len(TABLES)} tables)… "):
+                rows = table.model._default_manager.filter(**{table.scope: alliance})
+                data[table.key] = [_row(obj) for obj in rows.order_by("pk")]
+                progress.outcome(counted(len(data[table.key]), "rows"))
+        with progress.timed("Reading who has access… "):
+            data["memberships"] = _memberships(alliance)
+            progress.outcome(counted(len(data["memberships"]), "accounts"))
     return data
 
 
@@ -177,6 +243,69 @@ def export_json(alliance: Alliance, *, progress: Progress | None = None) -> str:
         text = json.dumps(data, default=_plain, ensure_ascii=False, indent=1)
         progress.outcome(counted(len(text), "characters"))
     return text
+
+
+def checked_json(alliance: Alliance, *, progress: Progress | None = None) -> str:
+    """``export_json``, having passed ``check_backup``; BackupError if not."""
+    progress = progress or Progress()
+    text = export_json(alliance, progress=progress)
+    with progress.timed("Checking the backup… "):
+        check_backup(text)
+        progress.outcome("complete")
+    return text
+
+
+def write_backup(alliance: Alliance, path: Path, *, progress: Progress | None = None) -> Counts:
+    """Back the alliance up into ``path``, which is always a whole, checked
+    backup: the one it was or the new one, never something in between.
+
+    The new file is written beside the old (the same directory, so the same
+    file system), gzip-compressed when its name ends in .gz, flushed to
+    disk, read back from there and checked as a restore would
+    (``check_backup``); only then is it renamed over the old one, which
+    replaces it at once. On anything else (an error, a failed check, Ctrl-C,
+    or a signal the caller turns into an exception) the new file is removed
+    and ``path`` is left as it was. A backup holds personal data: a new file
+    can be read by its owner only; one that replaces another keeps that
+    one's permissions.
+    """
+    progress = progress or Progress()
+    # Made before the export, so an unwritable directory fails at once.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            text = export_json(alliance, progress=progress)
+            with progress.timed(f"Writing {path}… "):
+                if path.name.endswith(".gz"):
+                    with gzip.GzipFile(path.name[:-3], "wb", fileobj=raw, mtime=0) as packed:
+                        packed.write(text.encode("utf-8"))
+                else:
+                    raw.write(text.encode("utf-8"))
+                raw.flush()
+                os.fsync(raw.fileno())
+                progress.outcome(counted(raw.tell(), "bytes"))
+        del text
+        with progress.timed(f"Checking {path}… "):
+            with partial.open("rb") as stream:
+                counts = check_backup(read_backup(stream))
+            progress.outcome("complete")
+        if path.exists():
+            partial.chmod(stat.S_IMODE(path.stat().st_mode))
+        os.replace(partial, path)
+        _sync_directory(path.parent)
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
+
+
+def _sync_directory(directory: Path) -> None:
+    """Flush the directory's entries, so the rename survives a power cut."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _plain(value: Any) -> Any:
@@ -309,6 +438,46 @@ def _values(
     return out
 
 
+def check_backup(text: str) -> Counts:
+    """The checks ``import_alliance`` makes before it writes anything, on a
+    backup's text, with the same functions: it parses, has every table,
+    every value is one its column takes, every membership is one a restore
+    accepts, and every reference of every row (``Table.refs``) points at a
+    row in the file. BackupError lists each problem with its place.
+
+    A restore's remaining checks need the rows in a database (links and
+    join codes taken here, accounts, each round analysing) and are not
+    repeated: a dry run, a restore rolled back, would write the whole
+    alliance a second time and, on SQLite, hold the one writer's lock
+    meanwhile. Returns the number of rows of each table.
+    """
+    data = _parse(text)
+    problems: list[str] = []
+    _values(Alliance, data["alliance"], "alliance", problems)
+    ids: dict[str, dict[int, int]] = {}
+    for table in TABLES:
+        rows = data[table.key]
+        # Every row's id, so a bad row is reported once, not again by each
+        # row that refers to it.
+        ids[table.key] = {
+            raw["id"]: raw["id"]
+            for raw in rows
+            if isinstance(raw, dict) and isinstance(raw.get("id"), int)
+        }
+        # References are checked against the file, not this database.
+        relations = [f.name for f in table.model._meta.concrete_fields if f.is_relation]
+        for n, raw in enumerate(rows):
+            where = f"{table.key}[{n}]"
+            values = _row_values(table, raw, where, ids, problems)
+            if values is not None:
+                _fields_clean(table.model(**values), where, problems, exclude=relations)
+    for n, raw in enumerate(data["memberships"]):
+        _membership(raw, f"memberships[{n}]", Alliance(), ids["partners"], problems)
+    if problems:
+        raise BackupError("\n".join(problems))
+    return {key: len(data[key]) for key in [*(t.key for t in TABLES), "memberships"]}
+
+
 def import_alliance(
     text: str, *, slug: str | None = None, by: Actor = None, progress: Progress | None = None
 ) -> Restored:
@@ -396,6 +565,40 @@ def _stamped(model: type[models.Model]) -> list[models.DateTimeField[Any, Any]]:
     ]
 
 
+def _row_values(
+    table: Table,
+    raw: Any,
+    where: str,
+    ids: dict[str, dict[int, int]],
+    problems: list[str],
+) -> dict[str, Any] | None:
+    """A row's values, each reference turned through ``ids`` (a table's id in
+    the file → the id to store), or None having listed the row's problems."""
+    before = len(problems)
+    values = _values(table.model, raw, where, problems)
+    for attname, target in table.refs.items():
+        old = values.get(attname)
+        if old is None:
+            continue
+        if old not in ids[target]:
+            problems.append(f"{where}.{attname}: no {target[:-1]} with id {old} in the file")
+            continue
+        values[attname] = ids[target][old]
+    return None if len(problems) > before else values
+
+
+def _fields_clean(
+    obj: models.Model, where: str, problems: list[str], exclude: list[str] | None = None
+) -> bool:
+    try:
+        obj.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            problems.append(f"{where}.{name}: {' '.join(errors)}")
+        return False
+    return True
+
+
 def _restore_table(
     table: Table,
     rows: Iterable[Any],
@@ -409,17 +612,8 @@ def _restore_table(
     stamped = _stamped(table.model)
     for n, raw in enumerate(rows):
         where = f"{table.key}[{n}]"
-        before = len(problems)
-        values = _values(table.model, raw, where, problems)
-        for attname, target in table.refs.items():
-            old = values.get(attname)
-            if old is None:
-                continue
-            if old not in ids[target]:
-                problems.append(f"{where}.{attname}: no {target[:-1]} with id {old} in the file")
-                continue
-            values[attname] = ids[target][old]
-        if len(problems) > before:
+        values = _row_values(table, raw, where, ids, problems)
+        if values is None:
             continue
         if _has_alliance(table.model):
             values["alliance_id"] = alliance.pk
@@ -434,11 +628,7 @@ def _restore_table(
             values["token_hash"] = None
             restored.links_dropped += 1
         obj = table.model(**values)
-        try:
-            obj.clean_fields()
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                problems.append(f"{where}.{name}: {' '.join(errors)}")
+        if not _fields_clean(obj, where, problems):
             continue
         if problems:
             continue
@@ -457,6 +647,50 @@ def _restore_table(
     return new_ids
 
 
+def _membership(
+    raw: Any, where: str, alliance: Alliance, partner_ids: dict[int, int], problems: list[str]
+) -> tuple[User, AccessGrant, datetime | None] | None:
+    """The account and the access (both unsaved) and the access's start of
+    one membership row, or None having listed its problem; ``partner_ids``
+    turns the file's partner ids into those of ``alliance``'s partners."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("username"), str):
+        problems.append(f"{where}: needs a username")
+        return None
+    account = User(
+        username=raw["username"],
+        email=str(raw.get("email") or ""),
+        first_name=str(raw.get("first_name") or ""),
+        last_name=str(raw.get("last_name") or ""),
+        is_active=raw.get("is_active", True) is not False,
+    )
+    if not _fields_clean(account, where, problems, exclude=["password"]):
+        return None
+    partner = raw.get("partner_id")
+    if partner is not None and (type(partner) is not int or partner not in partner_ids):
+        problems.append(f"{where}.partner_id: no partner with id {partner!r} in the file")
+        return None
+    role = raw.get("role")
+    if role not in AccessGrant.Role.values:
+        problems.append(f"{where}.role: {role!r} is not a role")
+        return None
+    grant = AccessGrant(alliance=alliance, role=role)
+    if partner is not None:
+        # Every id in partner_ids is one of the alliance's own partners (the
+        # file's): a stand-in lets clean() check the role without a query.
+        grant.partner = Partner(pk=partner_ids[partner], alliance=alliance)
+    try:
+        grant.clean()
+    except ValidationError as exc:
+        problems.append(f"{where}: {' '.join(exc.messages)}")
+        return None
+    try:
+        created = AccessGrant._meta.get_field("created_at").to_python(raw.get("created_at"))
+    except (ValidationError, TypeError, ValueError):
+        problems.append(f"{where}.created_at: {raw.get('created_at')!r} is not a valid value")
+        return None
+    return account, grant, created
+
+
 def _restore_access_grants(
     rows: list[Any],
     alliance: Alliance,
@@ -466,40 +700,10 @@ def _restore_access_grants(
 ) -> None:
     for n, raw in enumerate(rows):
         where = f"memberships[{n}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("username"), str):
-            problems.append(f"{where}: needs a username")
+        membership = _membership(raw, where, alliance, partner_ids, problems)
+        if membership is None:
             continue
-        account = User(
-            username=raw["username"],
-            email=str(raw.get("email") or ""),
-            first_name=str(raw.get("first_name") or ""),
-            last_name=str(raw.get("last_name") or ""),
-            is_active=raw.get("is_active", True) is not False,
-        )
-        try:
-            account.clean_fields(exclude=["password"])
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                problems.append(f"{where}.{name}: {' '.join(errors)}")
-            continue
-        partner = raw.get("partner_id")
-        if partner is not None and (type(partner) is not int or partner not in partner_ids):
-            problems.append(f"{where}.partner_id: no partner with id {partner!r} in the file")
-            continue
-        role = raw.get("role")
-        if role not in AccessGrant.Role.values:
-            problems.append(f"{where}.role: {role!r} is not a role")
-            continue
-        grant = AccessGrant(
-            alliance=alliance,
-            role=role,
-            partner_id=partner_ids[partner] if partner is not None else None,
-        )
-        try:
-            grant.clean()
-        except ValidationError as exc:
-            problems.append(f"{where}: {' '.join(exc.messages)}")
-            continue
+        account, grant, created = membership
         user = User.objects.filter(username=account.username).first()
         if user is None:
             account.set_unusable_password()
@@ -514,21 +718,20 @@ def _restore_access_grants(
             continue
         grant.user = user
         grant.save()
-        try:
-            created = AccessGrant._meta.get_field("created_at").to_python(raw.get("created_at"))
-        except (ValidationError, TypeError, ValueError):
-            problems.append(f"{where}.created_at: {raw.get('created_at')!r} is not a valid value")
-            continue
         if created:
             AccessGrant.objects.filter(pk=grant.pk).update(created_at=created)
 
 
 def _check_analysable(alliance: Alliance, problems: list[str]) -> None:
-    """Every restored round must analyse: answers on the scale, known statements."""
+    """Every restored round must analyse: answers on the scale, known statements.
+
+    Only rounds someone has submitted in: the lens reads submitted responses
+    only, so a round of drafts alone (or none) has nothing to analyse."""
     from alliancelens.analysis import AnswersError
     from alliancelens.results.adapter import round_analysis
 
-    for rnd in alliance.rounds.order_by("number"):
+    submitted = alliance.rounds.filter(responses__submitted_at__isnull=False).distinct()
+    for rnd in submitted.order_by("number"):
         try:
             round_analysis(rnd)
         except (AnswersError, LookupError) as exc:

@@ -604,6 +604,10 @@ class ScanResponse(models.Model):
     # Pages and the data download of a newer link never show them; the first
     # save through a newer link starts the response afresh.
     link_generation = models.PositiveSmallIntegerField(default=1, editable=False)
+    # Raised by every save and submit: a scan page carries the version it
+    # was drawn from, so a page posted from an old tab cannot silently
+    # overwrite answers given since (scan.services.response_save).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["round", "started_at"]

@@ -7,6 +7,7 @@ devices never create a second response or interleave their writes.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -33,6 +34,53 @@ class LinkGoneError(Exception):
     """The link was replaced by a newer one while the request was under way."""
 
 
+class StaleAnswers(Exception):
+    """A page drawn from an older version of the response would overwrite
+    answers given since: nothing was saved. ``stored`` and ``posted`` are
+    the page's answers as form values ("" for none), ``version`` the
+    response's version now."""
+
+    def __init__(self, stored: dict[str, str], posted: dict[str, str], version: int) -> None:
+        super().__init__("the page was drawn from an older version of the answers")
+        self.stored, self.posted, self.version = stored, posted, version
+
+    @property
+    def differing(self) -> list[str]:
+        return [k for k in self.stored if self.stored[k] != self.posted.get(k, "")]
+
+
+def page_state(
+    items: Mapping[str, int | None], cleared: Iterable[str], questions: Mapping[str, str]
+) -> dict[str, str]:
+    """A page's answers as form values: "" for none, "dk" for don't know."""
+    state = {i: "dk" if v is None else str(v) for i, v in items.items()}
+    state.update({i: "" for i in cleared})
+    state.update({q: text.strip() for q, text in questions.items()})
+    return state
+
+
+def page_digest(state: Mapping[str, str]) -> str:
+    """A short fingerprint of a page's answers, carried by the page (``seen``)."""
+    text = "\n".join(f"{k}={state[k]}" for k in sorted(state))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def stored_page_state(response: int, fields: Iterable[str]) -> dict[str, str]:
+    """The stored answers of one page of a response, as form values."""
+    wanted = list(fields)
+    state = dict.fromkeys(wanted, "")
+    for item_id, value in ItemAnswer.objects.filter(
+        response_id=response, item_id__in=wanted
+    ).values_list("item_id", "value"):
+        state[item_id] = "dk" if value is None else str(value)
+    state.update(
+        QuestionAnswer.objects.filter(response_id=response, question_id__in=wanted).values_list(
+            "question_id", "value"
+        )
+    )
+    return state
+
+
 # One statement locks the invitation, reads its round's state afresh and finds
 # its response. PostgreSQL: the invitation is locked for update (one writer
 # per person at a time), its round for share. Saves of different people
@@ -51,17 +99,19 @@ _LOCK_SQL = (
     "WHERE i.id = %s"
 )
 _LOCK_CLAUSE = {"postgresql": " FOR UPDATE OF i FOR SHARE OF r"}
-_TOUCH_SQL = f"UPDATE {_RESPONSE} SET last_step = %s, updated_at = %s WHERE id = %s"  # noqa: S608
+_TOUCH_SQL = (
+    f"UPDATE {_RESPONSE} SET last_step = %s, updated_at = %s, "  # noqa: S608
+    "version = version + 1 WHERE id = %s"
+)
 # The round's closing time in the lock's row, read as the ORM reads that column.
 _CLOSES_AT = cast(Field, Round._meta.get_field("closes_at")).get_col("r")
 
 
-def _locked_response(invitation: Invitation, step: str | None = None) -> int:
+def _locked_response(invitation: Invitation) -> int:
     """Lock the invitation (and, on PostgreSQL, its round for share), check
     that the round still accepts answers and that the request's link is
     still the invitation's link, and return the id of the invitation's one
-    response, created if need be; within the caller's transaction. With
-    ``step``, the response's last step and time are set too.
+    response, created if need be; within the caller's transaction.
 
     A response whose answers came through an earlier link of this invitation
     starts afresh: its answers go and it is no longer submitted, so nothing
@@ -93,7 +143,7 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
                     invitation=invitation,
                     partner_id=invitation.participant.partner_id,
                     level=invitation.participant.level,
-                    last_step=step or "",
+                    last_step="",
                     link_generation=generation,
                 ).pk
         except IntegrityError:
@@ -107,11 +157,14 @@ def _locked_response(invitation: Invitation, step: str | None = None) -> int:
         ScanResponse.objects.filter(pk=response_id).update(
             link_generation=generation, submitted_at=None, started_at=now
         )
-    if step is not None:
-        with connection.cursor() as cursor:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            cursor.execute(_TOUCH_SQL, [step, stamp, response_id])
     return int(response_id)
+
+
+def _touch(response: int, step: str) -> None:
+    """Where the link resumes, the time and a new version, in one statement."""
+    with connection.cursor() as cursor:
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_TOUCH_SQL, [step, stamp, response])
 
 
 def _upsert_sql(model: type[ItemAnswer] | type[QuestionAnswer], key: str, rows: str) -> str:
@@ -150,6 +203,8 @@ def response_save(
     items: Mapping[str, int | None],
     cleared: Iterable[str] = (),
     questions: Mapping[str, str],
+    version: int | None = None,
+    seen: str | None = None,
 ) -> None:
     """Store the answers of one page as a draft (or update a submitted response).
 
@@ -157,9 +212,18 @@ def response_save(
     ``cleared`` names items left unanswered, whose earlier answers go.
     ``questions`` maps question ids to text; empty text removes the answer.
 
-    On PostgreSQL, a page that only sets answers of a response that exists
-    is saved in one statement (:data:`_SAVE_SQL`); the first page, a page
-    that removes answers, and every page on SQLite in a transaction.
+    ``version`` is the response's version the page was drawn from and
+    ``seen`` the fingerprint of the page's answers then (``page_digest``).
+    When the response has moved on since, the page is saved only if its own
+    answers did not change meanwhile; if they did and the posted ones differ,
+    StaleAnswers is raised and nothing is written, so an old tab, the back
+    button or a resent form never silently overwrites newer answers. A stale
+    page that changes nothing writes nothing (not even where the link resumes).
+    Without ``version`` (a page drawn before versions existed) it is saved.
+
+    On PostgreSQL, a page that only sets answers of a response that exists,
+    drawn from its current version, is saved in one statement
+    (:data:`_SAVE_SQL`); everything else in a transaction.
     """
     gone = list(cleared)
     given = {q: text.strip() for q, text in questions.items() if text.strip()}
@@ -168,11 +232,21 @@ def response_save(
         connection.vendor == "postgresql"
         and not gone
         and not emptied
-        and _save_in_one_statement(invitation, step, items, given)
+        and _save_in_one_statement(invitation, step, items, given, version)
     ):
         return
     with transaction.atomic():
-        response = _locked_response(invitation, step)
+        response = _locked_response(invitation)
+        if version is not None:
+            current = ScanResponse.objects.values_list("version", flat=True).get(pk=response)
+            if current != version:
+                posted = page_state(items, gone, questions)
+                stored = stored_page_state(response, posted)
+                if stored == posted:
+                    return  # the same answers again: nothing to write
+                if page_digest(stored) != seen:
+                    raise StaleAnswers(stored, posted, current)
+        _touch(response, step)
         # One statement per table, and none where there is nothing to write.
         if gone:
             ItemAnswer.objects.filter(response_id=response, item_id__in=gone).delete()
@@ -222,9 +296,11 @@ def _save_sql() -> str:
         f"WITH locked AS (SELECT i.id, i.times_issued, ({accepts}) AS accepts "  # noqa: S608
         f"FROM {_INVITATION} i JOIN {_ROUND} r ON r.id = i.round_id "
         "WHERE i.id = %(invitation)s FOR UPDATE OF i FOR SHARE OF r), "
-        f"touched AS (UPDATE {_RESPONSE} s SET last_step = %(step)s, updated_at = %(now)s "
+        f"touched AS (UPDATE {_RESPONSE} s SET last_step = %(step)s, updated_at = %(now)s, "
+        "version = s.version + 1 "
         "FROM locked WHERE locked.accepts AND s.invitation_id = locked.id "
         "AND locked.times_issued = %(generation)s AND s.link_generation = %(generation)s "
+        "AND (%(version)s::integer IS NULL OR s.version = %(version)s::integer) "
         "RETURNING s.id), "
         f"items AS ({_one_statement_upsert(ItemAnswer, 'item_id', 'smallint[]')}), "
         f"questions AS ({_one_statement_upsert(QuestionAnswer, 'question_id', 'text[]')}) "
@@ -238,13 +314,17 @@ def _save_in_one_statement(
     step: str,
     items: Mapping[str, int | None],
     given: Mapping[str, str],
+    version: int | None,
 ) -> bool:
     """Save a page's answers on PostgreSQL in one statement (autocommit, or
     within the caller's transaction); False, having written nothing, when
-    the invitation has no response yet, or one given through an earlier link
-    (the transaction then starts it afresh). Raises RoundClosedError, having
-    written nothing, when the round no longer accepts answers."""
+    the invitation has no response yet, one given through an earlier link
+    (the transaction then starts it afresh), or the page was drawn from
+    another version (the transaction then checks for stale answers). Raises
+    RoundClosedError, having written nothing, when the round no longer
+    accepts answers."""
     params: dict[str, Any] = {
+        "version": version,
         "invitation": invitation.pk,
         "open": Round.State.OPEN.value,
         "now": timezone.now(),
@@ -269,18 +349,30 @@ def _save_in_one_statement(
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation) -> None:
-    """Submit (or resubmit) the one response of an invitation.
+def response_submit(*, invitation: Invitation, version: int | None = None) -> bool:
+    """Submit (or resubmit) the one response of an invitation; False when
+    this was a repeat that counts nothing.
 
     The invitation row is locked, and a response is unique per invitation,
     so a double click or two devices never create a second response; the
-    count of submits is raised in SQL, so none is lost.
+    count of submits is raised in SQL, so none is lost. ``version`` is the
+    one the review page was drawn from: a submitted response whose version
+    moved on since (the first click of a double click, or a resent form)
+    is not submitted again.
     """
     response = _locked_response(invitation)
+    if version is not None:
+        submitted, current = ScanResponse.objects.values_list("submitted_at", "version").get(
+            pk=response
+        )
+        if submitted is not None and current != version:
+            return False
     now = timezone.now()
     ScanResponse.objects.filter(pk=response).update(
         submitted_at=Coalesce("submitted_at", Value(now)),
         times_submitted=F("times_submitted") + 1,
+        version=F("version") + 1,
         last_step="done",
         updated_at=now,
     )
+    return True

@@ -24,7 +24,14 @@ from alliancelens.alliances.models import Invitation, Phase, Round, ScanResponse
 from alliancelens.instrument import PERSPECTIVES, Instrument, localized
 
 from .forms import DONT_KNOW, PerspectiveForm, initial_from
-from .services import LinkGoneError, RoundClosedError, response_save, response_submit
+from .services import (
+    LinkGoneError,
+    RoundClosedError,
+    StaleAnswers,
+    page_digest,
+    response_save,
+    response_submit,
+)
 
 STEPS = ("intro", *PERSPECTIVES, "review")
 
@@ -194,6 +201,9 @@ def perspective(
             data, initial=initial, instrument=instrument, perspective=perspective, lang=lang
         )
 
+    conflict: list[dict[str, str]] = []
+    stale: StaleAnswers | None = None
+    stale_nav = ""
     if request.method == "POST":
         # A valid page is checked with the page's shared fields and saved
         # without building a form; a form is built to show the errors.
@@ -204,6 +214,7 @@ def perspective(
         if answers is None:
             form = make_form(request.POST)
             answers = form.answers() if form.is_valid() else None
+        version, seen = _drawn_from(request)
         if answers is not None:
             items, cleared, questions = answers
             index = STEPS.index(perspective)
@@ -216,9 +227,19 @@ def perspective(
                     items=items,
                     cleared=cleared,
                     questions=questions,
+                    version=version,
+                    seen=seen,
                 )
             except RoundClosedError:
                 return _unavailable(request, invitation, token)
+            except StaleAnswers as exc:
+                # Nothing saved: show what is stored now, what differs, and
+                # let the respondent choose.
+                stale = exc
+                form = make_form(initial=exc.stored)
+                conflict = _differences(form, exc, instrument, lang)
+                version, seen = exc.version, page_digest(exc.stored)
+                stale_nav = nav
             if nav == "save":
                 submitted = (
                     invitation.responses_through_this_link()
@@ -236,15 +257,20 @@ def perspective(
                         submitted=submitted,
                     ),
                 )
-            return redirect(_step_url(token, target))
+            if stale is None:
+                return redirect(_step_url(token, target))
         # A successful save never needs the stored answers; a page shown
-        # again (with its errors, or by GET) does.
+        # again (with its errors, a conflict, or by GET) does.
         stored = _response(invitation)
-        status = 400
+        status = 409 if stale is not None else 400
     else:
         stored = _response(invitation)
-        form = make_form(initial=initial_from(stored, instrument))
+        initial = initial_from(stored, instrument)
+        form = make_form(initial=initial)
         status = 200
+        version = stored.version if stored is not None else 0
+        seen = page_digest({f: initial.get(f, "") for f in form.fields})
+    assert form is not None
     p = instrument.perspective(perspective)
     return render(
         request,
@@ -257,9 +283,46 @@ def perspective(
             perspective_label=localized(p.label, lang),
             perspective_description=localized(p.description, lang),
             submitted=bool(stored and stored.is_submitted),
+            version="" if version is None else version,
+            seen=seen or "",
+            conflict=conflict,
+            sent=stale.posted if stale is not None else {},
+            sent_nav=stale_nav,
         ),
         status=status,
     )
+
+
+def _drawn_from(request: HttpRequest) -> tuple[int | None, str | None]:
+    """The version and answers fingerprint a posted page was drawn from
+    (None for a page drawn before pages carried them)."""
+    raw = request.POST.get("version", "")
+    version = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return version, request.POST.get("seen") or None
+
+
+def _differences(
+    form: PerspectiveForm, stale: StaleAnswers, instrument: Instrument, lang: str
+) -> list[dict[str, str]]:
+    """The answers that differ, each as the stored one and the sent one."""
+    dont_know = localized(instrument.scale.dont_know_label, lang)
+
+    def shown(field: str, value: str) -> str:
+        if value == "":
+            return str(_("Not answered"))
+        if value == DONT_KNOW:
+            return dont_know
+        choices = dict(getattr(form.fields[field], "choices", []))
+        return str(choices.get(value, value))
+
+    return [
+        {
+            "label": str(form.fields[f].label),
+            "stored": shown(f, stale.stored[f]),
+            "sent": shown(f, stale.posted.get(f, "")),
+        }
+        for f in stale.differing
+    ]
 
 
 def _review_rows(
@@ -307,7 +370,8 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
     )
     if request.method == "POST" and not nothing_answered:
         try:
-            response_submit(invitation=invitation)
+            # A double click or a resent form counts once (response_submit).
+            response_submit(invitation=invitation, version=_drawn_from(request)[0])
         except RoundClosedError:
             return _unavailable(request, invitation, token)
         return redirect(reverse("scan:thanks", args=[token]))
