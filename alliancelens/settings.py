@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "alliancelens.alliances",
+    "alliancelens.registers",
     "alliancelens.access",
     "alliancelens.results",
     "alliancelens.workshop",

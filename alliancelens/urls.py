@@ -8,6 +8,7 @@ from alliancelens.access import urls as access_urls
 from alliancelens.access import views as access_views
 from alliancelens.access.login import ResetForm, ThrottledLoginForm
 from alliancelens.alliances import urls as setup_urls
+from alliancelens.registers import urls as register_urls
 from alliancelens.results import outcome as results_outcome
 from alliancelens.results import urls as results_urls
 from alliancelens.workshop import urls as workshop_urls
@@ -16,6 +17,7 @@ from alliancelens.workshop import views as workshop_views
 # The facilitator's pages of every app, under /alliances/ in one namespace.
 ALLIANCE_PAGES = [
     *setup_urls.urlpatterns,
+    *register_urls.urlpatterns,
     *access_urls.urlpatterns,
     *results_urls.urlpatterns,
     *workshop_urls.urlpatterns,

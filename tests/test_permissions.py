@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliancelens.alliances.models import AccessGrant, Alliance, Participant, Round
 from alliancelens.alliances.services import invitations_issue, round_create, round_open
+from alliancelens.registers.models import RuleOfPlay
 from alliancelens.results.publish import charts_of, round_publish
 from alliancelens.workshop.services import join_link_set, workshop_reveal
 
@@ -99,6 +100,7 @@ class PermissionMatrixTests(AllianceTestCase):
     admin: User
     observer_grant: AccessGrant
     join_code: str
+    rule: int
     token: str
 
     @classmethod
@@ -121,6 +123,10 @@ class PermissionMatrixTests(AllianceTestCase):
         cls.join_code = join_link_set(rnd=second, is_open=True).join_code
         round_create(alliance=cls.alliance, title="Drie")
         cls.token = tokens(second)[0]
+        # A rule of play of Gemeente, the partner lead's own partner.
+        cls.rule = RuleOfPlay.objects.create(
+            alliance=cls.alliance, partner=cls.partners["Gemeente"], text="Afspraak is afspraak"
+        ).pk
 
     def users(self) -> dict[str, User | None]:
         return {
@@ -298,6 +304,30 @@ class PermissionMatrixTests(AllianceTestCase):
                 f"{a}/rounds/1/workshop/discuss/0/",
                 {},
                 facilitator_only(200),
+            ),
+            ("alliances:registers", "get", f"{a}/registers/", {}, any_member(200)),
+            ("alliances:register", "get", f"{a}/registers/interests/", {}, any_member(200)),
+            # A partner lead writes for their own partner only (Zorg is not theirs).
+            (
+                "alliances:register_new",
+                "post",
+                f"{a}/registers/rules/new/",
+                {"text": "We zeggen het als iets schuurt", "partner": str(partner)},
+                _codes(302, 404, 404, 302, 400, 403),
+            ),
+            (
+                "alliances:register_entry",
+                "get",
+                f"{a}/registers/rules/{self.rule}/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:register_archive",
+                "post",
+                f"{a}/registers/rules/{self.rule}/archive/",
+                {},
+                _codes(302, 404, 404, 302, 302, 403),
             ),
             (
                 "alliances:agenda",

@@ -63,6 +63,8 @@ from alliancelens.alliances.models import (
     ScanResponse,
 )
 from alliancelens.progress import Progress, counted
+from alliancelens.registers.models import EntryChange, MutualGain
+from alliancelens.registers.registry import REGISTERS
 from alliancelens.results.models import PublishedResult
 
 FORMAT = "alliancelens-alliance"
@@ -111,11 +113,35 @@ TABLES = (
     Table("publications", PublishedResult, "round__alliance", {"round_id": "rounds"}),
     # The discussion's points and what the room agreed on them.
     Table("agenda", AgendaPoint, "round__alliance", {"round_id": "rounds"}),
+    # The working registers (registers.registry), each under its own key,
+    # the mutual gains' links to interests, and every entry's history.
+    *(Table(r.key, r.model, "alliance", {"partner_id": "partners"}) for r in REGISTERS),
+    Table(
+        "gains_interests",
+        MutualGain.serves.through,
+        "mutualgain__alliance",
+        {"mutualgain_id": "gains", "interest_id": "interests"},
+    ),
+    Table("register_changes", EntryChange, "alliance", {}),
 )
 # Nothing refers to these rows.
-BULK = {"item_answers", "question_answers", "events", "publications", "agenda"}
+BULK = {
+    "item_answers",
+    "question_answers",
+    "events",
+    "publications",
+    "agenda",
+    "gains_interests",
+    "register_changes",
+}
 # Tables a backup made before they were added may lack (read as empty).
-ADDED_LATER = {"publications", "agenda"}
+ADDED_LATER = {
+    "publications",
+    "agenda",
+    *(r.key for r in REGISTERS),
+    "gains_interests",
+    "register_changes",
+}
 
 
 @cache
@@ -618,6 +644,13 @@ def _restore_table(
         if _has_alliance(table.model):
             values["alliance_id"] = alliance.pk
         code, token = values.get("join_code"), values.get("token_hash")
+        if table.model is EntryChange:
+            # An entry's history names its entry by id: the id it has now.
+            entry = ids.get(str(values.get("register")), {}).get(values.get("entry_id", -1))
+            if entry is None:
+                problems.append(f"{where}.entry_id: no such entry in the file's registers")
+                continue
+            values["entry_id"] = entry
         if table.model is Round and code and Round.objects.filter(join_code=code).exists():
             values["join_code"], values["join_open"] = "", False  # codes must stay unique
         if (

@@ -143,11 +143,16 @@ def partner_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, alliance=alliance, pk=pk)
     try:
         partner.delete()
-    except RestrictedError:
+    except RestrictedError as refused:
+        # Nothing goes silently: name what still belongs to the partner.
+        held = sorted({str(type(o)._meta.verbose_name_plural) for o in refused.restricted_objects})
         messages.error(
             request,
-            _("%(name)s has responses in a round and cannot be deleted; they would be lost.")
-            % {"name": partner.name},
+            _(
+                "%(name)s cannot be deleted: it still has %(what)s, which would be lost. "
+                "Move or archive them first; a partner with responses in a round stays."
+            )
+            % {"name": partner.name, "what": ", ".join(held)},
         )
     else:
         messages.success(request, _("Partner deleted."))
