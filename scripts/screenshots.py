@@ -49,6 +49,27 @@ def main(link: str, outcome: str) -> None:
         ]:
             desk.goto(BASE + path)
             desk.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "results")
+        # The registers: each list, and the four overviews made from them.
+        for key in (
+            "interests",
+            "gains",
+            "contributions",
+            "agreements",
+            "roles",
+            "rules",
+            "stakeholders",
+            "expertise",
+        ):
+            desk.goto(f"{BASE}/alliances/demo/registers/{key}/")
+            desk.screenshot(path=str(OUT / f"register-{key}.png"), full_page=True)
+        for name, path in [
+            ("interests-side-by-side", "interests/side-by-side/"),
+            ("who-decides", "agreements/overview/"),
+            ("stakeholder-grid", "stakeholders/grid/"),
+            ("contribution-balance", "contributions/balance/"),
+        ]:
+            desk.goto(f"{BASE}/alliances/demo/registers/{path}")
+            desk.screenshot(path=str(OUT / f"register-{name}.png"), full_page=True)
         # The workshop: the projector of the open round, and a discussion point.
         room = browser.new_page(viewport={"width": 1920, "height": 1080})
         room.context.add_cookies(desk.context.cookies())

@@ -10,9 +10,19 @@ import pandas as pd
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Round
+from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Partner, Round
 from alliancelens.analysis.engine import perspective_scores
 from alliancelens.instrument import latest_instrument
+from alliancelens.registers.history import snapshot
+from alliancelens.registers.models import (
+    Agreement,
+    AllianceRole,
+    Contribution,
+    EntryChange,
+    Interest,
+    Stakeholder,
+)
+from alliancelens.registers.registry import REGISTERS
 from alliancelens.results.adapter import round_analysis, round_answers
 
 from .base import results_table
@@ -32,6 +42,17 @@ def fingerprint() -> str:
         "response__round__number", "response__partner__name", "response__level", "item_id", "value"
     )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+def register_fingerprint() -> str:
+    """The register entries and their histories as the reader sees them,
+    without ids or timestamps."""
+    rows: list[object] = []
+    for register in REGISTERS:
+        for entry in register.model._default_manager.order_by("pk"):
+            rows.append((register.key, snapshot(entry, register.fields), entry.archived))
+    rows += EntryChange.objects.order_by("pk").values_list("register", "action", "changes")
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 class DemoTests(TestCase):
@@ -69,15 +90,25 @@ class DemoTests(TestCase):
             call_command("demo", stdout=io.StringIO())
 
     def test_running_it_again_changes_no_data(self):
-        before = (fingerprint(), Participant.objects.count(), Round.objects.count())
+        before = (
+            fingerprint(),
+            register_fingerprint(),
+            Participant.objects.count(),
+            Round.objects.count(),
+        )
         output = run_demo()
         assert "unchanged" in output
-        assert (fingerprint(), Participant.objects.count(), Round.objects.count()) == before
+        assert (
+            fingerprint(),
+            register_fingerprint(),
+            Participant.objects.count(),
+            Round.objects.count(),
+        ) == before
 
     def test_a_rebuild_gives_the_same_data(self):
-        before = fingerprint()
+        before = (fingerprint(), register_fingerprint())
         run_demo("--reset")
-        assert fingerprint() == before
+        assert (fingerprint(), register_fingerprint()) == before
 
     def test_it_has_five_partners_all_levels_and_two_closed_rounds(self):
         assert self.alliance.partners.count() == 5
@@ -202,3 +233,62 @@ class DemoTests(TestCase):
             ]
             expected = f"{sum(scores) / len(scores):.2f} (n = {len(scores)})".replace(".", ",")
             assert table[label][0] == expected
+
+    # The registers, written to fit the scan (alliancelens/demo/registers.py).
+
+    def live(self, model):
+        return model.objects.filter(alliance=self.alliance, archived_at__isnull=True)
+
+    def test_every_register_has_entries_each_with_its_creation_in_the_history(self):
+        total = 0
+        for register in REGISTERS:
+            entries = list(register.model._default_manager.filter(alliance=self.alliance))
+            assert entries, register.key
+            total += len(entries)
+            created = set(
+                EntryChange.objects.filter(
+                    alliance=self.alliance, register=register.key, action="created"
+                ).values_list("entry_id", flat=True)
+            )
+            assert created == {e.pk for e in entries}, register.key
+        assert 35 <= total <= 50
+        actions = set(
+            EntryChange.objects.filter(alliance=self.alliance).values_list("action", flat=True)
+        )
+        assert actions == {"created", "changed", "archived"}
+        (archived,) = AllianceRole.objects.filter(
+            alliance=self.alliance, archived_at__isnull=False
+        )
+        assert archived.term_end is not None and archived.term_end < archived.archived_at.date()
+
+    def test_the_entries_tell_the_story_of_the_scan(self):
+        """Vital interests of Thuisbasis not yet on the table, De Linde short
+        of the hours it pledged, agreements overdue, and a blind spot nobody
+        has yet found a role for."""
+        thuisbasis, linde = (
+            Partner.objects.get(alliance=self.alliance, name=name)
+            for name in ("Woonstichting Thuisbasis", "Zorggroep De Linde")
+        )
+        hidden = self.live(Interest).filter(partner=thuisbasis, vital=True, discussed=False)
+        assert hidden.filter(kind=Interest.Kind.NO_GO).exists()
+        assert hidden.exclude(kind=Interest.Kind.NO_GO).count() >= 2
+        short = [c for c in self.live(Contribution).filter(partner=linde) if c.pledged]
+        assert short and all(c.delivered < c.pledged for c in short)
+        assert sum(a.overdue for a in self.live(Agreement)) >= 2
+        assert self.live(Stakeholder).filter(blind_spot=True, proposed_role="").exists()
+        assert self.live(Stakeholder).filter(blind_spot=True).exclude(proposed_role="").exists()
+        facilitator = self.live(AllianceRole).get(kind=AllianceRole.Kind.PROCESS_FACILITATOR)
+        assert facilitator.description
+
+    def test_the_register_pages_open_for_the_facilitator_with_the_overdue_marked(self):
+        self.client.login(username="facilitator", password=self.password)
+        overview = self.client.get("/alliances/demo/registers/")
+        self.assertContains(overview, "afspraken zijn verlopen")
+        for register in REGISTERS:
+            page = self.client.get(f"/alliances/demo/registers/{register.key}/")
+            assert page.status_code == 200, register.key
+        agreements = self.client.get("/alliances/demo/registers/agreements/")
+        self.assertContains(agreements, "Werkafspraak over signalen van huismeesters")
+        self.assertContains(agreements, 'class="warn-cell"')
+        archived = self.client.get("/alliances/demo/registers/roles/?archived=1")
+        self.assertContains(archived, "Peter van Dam")

@@ -307,6 +307,34 @@ class PermissionMatrixTests(AllianceTestCase):
             ),
             ("alliances:registers", "get", f"{a}/registers/", {}, any_member(200)),
             ("alliances:register", "get", f"{a}/registers/interests/", {}, any_member(200)),
+            (
+                "alliances:register_board_interests",
+                "get",
+                f"{a}/registers/interests/side-by-side/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:register_board_agreements",
+                "get",
+                f"{a}/registers/agreements/overview/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:register_board_stakeholders",
+                "get",
+                f"{a}/registers/stakeholders/grid/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:register_board_contributions",
+                "get",
+                f"{a}/registers/contributions/balance/",
+                {},
+                any_member(200),
+            ),
             # A partner lead writes for their own partner only (Zorg is not theirs).
             (
                 "alliances:register_new",

@@ -247,3 +247,52 @@ def test_the_backup_carries_every_register_with_its_history(client):
                 assert getattr(restored, name) == getattr(original, name), (register.key, name)
         history = EntryChange.objects.filter(alliance=copy, register=register.key)
         assert history.exists() and all(h.entry_id == restored.pk for h in history)
+
+
+class RegisterReportTests(AllianceTestCase):
+    def test_the_report_has_a_section_per_filled_register_and_marks_overdue_agreements(self):
+        from alliancelens.alliances.services import round_close
+        from alliancelens.registers.models import Agreement, Stakeholder
+        from alliancelens.results.documents import render_report_html
+        from alliancelens.results.publish import round_publish
+
+        rnd = self.open_round()
+        for person in self.participants:
+            self.answer(rnd, person, "4")
+        round_publish(rnd=round_close(rnd=rnd, by=self.facilitator))
+        gemeente = self.partners["Gemeente"]
+        Agreement.objects.create(
+            alliance=self.alliance,
+            partner=gemeente,
+            title="Jaarplan vaststellen",
+            type="planning",
+            level="board",
+            owner="Anna",
+            due="2020-01-01",
+        )
+        Stakeholder.objects.create(
+            alliance=self.alliance,
+            name="Huurdersvereniging",
+            influence=3,
+            concern=5,
+            blind_spot=True,
+            archived_at=None,
+        )
+        Stakeholder.objects.create(
+            alliance=self.alliance,
+            name="Oud archief",
+            influence=1,
+            concern=1,
+            archived_at="2026-01-01T00:00:00Z",
+        )
+        html = render_report_html(rnd, "en")
+        section = html.split('<h2 id="registers-h">')[1].split("</section>")[0]
+        assert "Jaarplan vaststellen" in section and "overdue" in section
+        assert "Huurdersvereniging" in section and "Oud archief" not in section
+        assert "Interests" not in section  # an empty register gets no table
+        toc = html.split('class="toc"')[1].split("</ol>")[0]
+        assert 'href="#registers"' in toc
+        # The results page does not repeat the registers.
+        self.login()
+        page = self.client.get(f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/results/")
+        assert 'id="registers-h"' not in page.content.decode()

@@ -360,3 +360,180 @@ def dumbbell_chart(
         for r, a, b in zip(rows, left, right, strict=True)
     )
     return Chart(_svg(fig), title, alt, ["", *labels], table)
+
+
+def amount(value: float, lang: str) -> str:
+    """An amount as the reader writes it: whole numbers without decimals,
+    thousands grouped (12.000,50 in Dutch, 12,000.50 in English)."""
+    digits = 0 if float(value).is_integer() else 2
+    text = f"{value:,.{digits}f}"
+    if _decimal_sign(lang) == ",":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return text
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """A stakeholder on the influence × concern grid (both 1–5)."""
+
+    name: str
+    influence: int
+    concern: int
+    blind_spot: bool = False
+
+
+def _short(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def stakeholder_grid(
+    points: Sequence[GridPoint],
+    lang: str = "en",
+    *,
+    title: str,
+    influence_label: str,
+    concern_label: str,
+    party_label: str,
+    blind_spot_label: str,
+    other_label: str,
+) -> Chart:
+    """Stakeholders by how much they care (x) and how much they can sway (y).
+
+    The five-by-five cells hold their parties' names one below another, so
+    that two parties with the same scores never hide each other; blind spots
+    are vermillion diamonds, the others blue circles (shape and colour)."""
+    fig = Figure(figsize=(9.0, 6.4))
+    ax = fig.subplots()
+    ax.set_xlim(0.5, 5.5)
+    ax.set_ylim(0.5, 5.5)
+    ax.set_xticks(range(1, 6))
+    ax.set_yticks(range(1, 6))
+    ax.set_xlabel(concern_label)
+    ax.set_ylabel(influence_label)
+    for edge in (1.5, 2.5, 3.5, 4.5):
+        ax.axvline(edge, color=GRID, linewidth=0.6, zorder=0)
+        ax.axhline(edge, color=GRID, linewidth=0.6, zorder=0)
+    # The quadrant that matters most (cares a lot and can sway a lot).
+    ax.axvspan(3.5, 5.5, ymin=0.6, ymax=1.0, color="#eef3fa", zorder=-1)
+    cells: dict[tuple[int, int], list[GridPoint]] = {}
+    for point in points:
+        cells.setdefault((point.concern, point.influence), []).append(point)
+    placed: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for (x, y), members in cells.items():
+        shown = members[:5]
+        step = 0.8 / max(len(shown), 1)
+        for i, point in enumerate(shown):
+            py = y + 0.4 - step * (i + 0.5)
+            placed[point.blind_spot].append((x - 0.4, py))
+            ax.text(
+                x - 0.3,
+                py,
+                _short(point.name, 22),
+                va="center",
+                ha="left",
+                fontsize=7.5,
+                color=INK,
+                fontweight="bold" if point.blind_spot else "normal",
+            )
+        if len(members) > len(shown):
+            ax.text(x + 0.45, y - 0.45, f"+{len(members) - len(shown)}", ha="right", fontsize=7)
+    for blind, where in placed.items():
+        if not where:
+            continue
+        ax.scatter(
+            [p[0] for p in where],
+            [p[1] for p in where],
+            s=42 if blind else 30,
+            marker="D" if blind else "o",
+            color=PALETTE[5] if blind else PALETTE[0],
+            edgecolor=INK if blind else "white",
+            linewidth=0.6,
+            label=blind_spot_label if blind else other_label,
+            gid="blind-spots" if blind else "stakeholders",
+            zorder=3,
+        )
+    if points:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=2, frameon=False)
+    ordered = sorted(points, key=lambda p: (-p.influence, -p.concern, p.name))
+    rows = [
+        [p.name, str(p.influence), str(p.concern), blind_spot_label if p.blind_spot else ""]
+        for p in ordered
+    ]
+    alt = f"{title}. " + " ".join(
+        f"{p.name}: {influence_label} {p.influence}, {concern_label} {p.concern}"
+        + (f", {blind_spot_label}" if p.blind_spot else "")
+        + "."
+        for p in ordered
+    )
+    return Chart(
+        _svg(fig),
+        title,
+        alt,
+        [party_label, influence_label, concern_label, blind_spot_label],
+        rows,
+    )
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One partner's total for one direction and unit: pledged and delivered."""
+
+    label: str
+    pledged: float
+    delivered: float
+
+
+def contribution_balance(
+    rows: Sequence[BalanceRow],
+    lang: str = "en",
+    *,
+    title: str,
+    what_label: str,
+    pledged_label: str,
+    delivered_label: str,
+    share_label: str,
+) -> Chart:
+    """Delivered as a share of pledged, one bar per direction and unit.
+
+    Shares, not amounts, share the axis: euros and hours are never drawn on
+    one scale. Each bar is labelled with its amounts."""
+    fig = Figure(figsize=(6.4, max(1.6, 0.5 * len(rows) + 0.9)))
+    ax = fig.subplots()
+    shares = [100 * r.delivered / r.pledged if r.pledged else 0.0 for r in rows]
+    ax.barh(range(len(rows)), [100] * len(rows), color="white", edgecolor=PALETTE[0], height=0.6)
+    ax.barh(range(len(rows)), [min(s, 150) for s in shares], color=PALETTE[0], height=0.6)
+    for i, r in enumerate(rows):
+        ax.text(
+            max(min(shares[i], 150), 100) + 2,
+            i,
+            f"{amount(r.delivered, lang)} / {amount(r.pledged, lang)}",
+            va="center",
+            fontsize=7.5,
+            color=INK,
+        )
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([_short(r.label, 36) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 190)
+    ax.set_xticks([0, 25, 50, 75, 100, 125, 150])
+    # Whole percentages: no decimal sign to put in the language.
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
+    ax.axvline(100, color=INK, linewidth=0.8)
+    ax.set_xlabel(share_label)
+    table = [
+        [
+            r.label,
+            amount(r.pledged, lang),
+            amount(r.delivered, lang),
+            _fmt(s, 0, lang=lang) + " %" if r.pledged else "–",
+        ]
+        for r, s in zip(rows, shares, strict=True)
+    ]
+    alt = f"{title}. " + " ".join(
+        f"{r.label}: {delivered_label} {amount(r.delivered, lang)}, {pledged_label} "
+        f"{amount(r.pledged, lang)}" + (f" ({_fmt(s, 0, lang=lang)} %)." if r.pledged else ".")
+        for r, s in zip(rows, shares, strict=True)
+    )
+    return Chart(
+        _svg(fig), title, alt, [what_label, pledged_label, delivered_label, share_label], table
+    )

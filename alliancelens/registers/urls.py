@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import boards, views
 
 urlpatterns = [
     path("<slug:slug>/registers/", views.overview, name="registers"),
@@ -13,5 +13,26 @@ urlpatterns = [
         "<slug:slug>/registers/<str:key>/<int:pk>/archive/",
         views.entry_archive,
         name="register_archive",
+    ),
+    # Overviews made from the registers (boards.py).
+    path(
+        "<slug:slug>/registers/interests/side-by-side/",
+        boards.interests_side_by_side,
+        name="register_board_interests",
+    ),
+    path(
+        "<slug:slug>/registers/agreements/overview/",
+        boards.agreements_overview,
+        name="register_board_agreements",
+    ),
+    path(
+        "<slug:slug>/registers/stakeholders/grid/",
+        boards.stakeholder_grid_page,
+        name="register_board_stakeholders",
+    ),
+    path(
+        "<slug:slug>/registers/contributions/balance/",
+        boards.contributions_balance,
+        name="register_board_contributions",
     ),
 ]

@@ -135,6 +135,7 @@ SECTIONS: tuple[tuple[str, Any, str], ...] = (
     ("trends", gettext_lazy("Change since the last round"), "both"),
     ("open", gettext_lazy("Open answers"), "both"),
     ("advice", gettext_lazy("What to do next"), "both"),
+    ("registers", gettext_lazy("The alliance's registers"), "report"),
     ("response", gettext_lazy("Response"), "report"),
     ("analysts", gettext_lazy("For analysts"), "both"),
 )
@@ -149,6 +150,7 @@ def contents(context: dict[str, Any], where: str) -> list[dict[str, str]]:
         "open": bool(context["own_words"] or context["open_questions"]),
         "advice": bool(context["advice"] or context["agreed"]),
         "summary": bool(context["summary"]),
+        "registers": bool(context.get("registers")),
     }
     return [
         {"id": sid, "title": str(title), "template": f"results/parts/{sid}.html"}

@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 
 from alliancelens.alliances.models import Round
 from alliancelens.alliances.rates import response_rates, response_totals
+from alliancelens.registers.report import register_tables
 
-from .context import published_context
+from .context import contents, published_context
 from .publish import Scope, published_round
 
 
@@ -29,7 +30,11 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
         generated=timezone.now(),
         # The shared section templates open what the page folds away.
         document=True,
+        # What the alliance keeps beside the scan (no answers in it).
+        registers=register_tables(rnd.alliance),
     )
+    with translation.override(lang):
+        context["report_contents"] = contents(context, "report")
     return context
 
 

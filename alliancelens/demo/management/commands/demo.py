@@ -31,6 +31,7 @@ from alliancelens.alliances.models import (
     Stage,
 )
 from alliancelens.alliances.services import invitations_issue
+from alliancelens.demo.registers import registers_create
 from alliancelens.instrument import PHASES, latest_instrument
 from alliancelens.progress import (
     Progress,
@@ -398,6 +399,9 @@ def build_demo(user: User, progress: Progress | None = None) -> Alliance:
                 f"{counted(rnd.responses.count(), 'responses')}, "
                 f"{counted(len(item_rows), 'answers')}"
             )
+    # After the scan, and with no draw on ``rng``: the answers stay as they were.
+    with progress.timed("Filling the registers… "):
+        progress.outcome(counted(registers_create(alliance=alliance), "entries"))
     return alliance
 
 
