@@ -73,7 +73,9 @@ from loadtest import (
     Fixture,
     FormFields,
     Respondent,
+    add_server_arguments,
     build_fixture,
+    check_server_arguments,
     fill_in,
     interrupt,
     percentile,
@@ -126,23 +128,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--outage", type=float, default=10.0, help="seconds the database is down (default: 10)"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2)")
-    parser.add_argument(
-        "--threads", type=int, default=8, help="threads per gunicorn worker (default: 8)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per request (default: 30)"
-    )
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        default=120.0,
-        help="seconds for all respondents of one fault; the rest are stopped (default: 120)",
-    )
-    parser.add_argument("--seed", type=int, default=1, help="seed of the answers (default: 1)")
+    add_server_arguments(parser, time_limit=120.0, per="all respondents of one fault")
     args = parser.parse_args()
-    if args.respondents < 1 or args.workers < 1 or args.threads < 1:
-        parser.error("--respondents, --workers and --threads must be at least 1")
+    check_server_arguments(parser, args)
     if not 0 < args.outage <= 60:
         parser.error("--outage must be more than 0 and at most 60 seconds")
     if args.faults:

@@ -63,6 +63,14 @@ def parse_args() -> argparse.Namespace:
         help="PostgreSQL server to make a throw-away database on "
         "(default: $DATABASE_URL; empty: a SQLite file in a temporary directory)",
     )
+    add_server_arguments(parser, time_limit=240.0, per="all respondents together")
+    args = parser.parse_args()
+    check_server_arguments(parser, args)
+    return args
+
+
+def add_server_arguments(parser: argparse.ArgumentParser, *, time_limit: float, per: str) -> None:
+    """The server's size, the time limits and the seed (also scripts/faults.py)."""
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2)")
     parser.add_argument(
         "--threads", type=int, default=8, help="threads per gunicorn worker (default: 8)"
@@ -73,14 +81,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--time-limit",
         type=float,
-        default=240.0,
-        help="seconds for all respondents together; the rest are stopped (default: 240)",
+        default=time_limit,
+        help=f"seconds for {per}; the rest are stopped (default: {time_limit:g})",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the answers (default: 1)")
-    args = parser.parse_args()
+
+
+def check_server_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.respondents < 1 or args.workers < 1 or args.threads < 1:
         parser.error("--respondents, --workers and --threads must be at least 1")
-    return args
 
 
 # -- the database ------------------------------------------------------------
