@@ -296,3 +296,22 @@ class RegisterReportTests(AllianceTestCase):
         self.login()
         page = self.client.get(f"/alliances/{self.alliance.slug}/rounds/{rnd.number}/results/")
         assert 'id="registers-h"' not in page.content.decode()
+
+
+class RevisitTests(AllianceTestCase):
+    def test_a_rule_of_play_whose_revisit_day_has_come_is_flagged(self):
+        from alliancelens.registers.models import RuleOfPlay
+
+        due = RuleOfPlay.objects.create(
+            alliance=self.alliance, text="We bellen elkaar eerst", revisit_on="2020-01-01"
+        )
+        RuleOfPlay.objects.create(
+            alliance=self.alliance, text="Later bekijken", revisit_on="2999-01-01"
+        )
+        due.refresh_from_db()
+        assert due.due_for_revisit
+        self.client.force_login(self.observer)
+        overview = self.client.get(f"/alliances/{self.alliance.slug}/registers/")
+        self.assertContains(overview, "1 spelregel moet opnieuw worden bekeken.")
+        listed = self.client.get(f"/alliances/{self.alliance.slug}/registers/rules/")
+        assert listed.content.decode().count("opnieuw bekijken</span>") == 1

@@ -271,6 +271,13 @@ class RuleOfPlay(Entry):
         super().clean()
         _in_order(self.agreed_on, self.revisit_on, "revisit_on")
 
+    @property
+    def due_for_revisit(self) -> bool:
+        """The day the alliance meant to look at this rule again has come."""
+        return bool(
+            self.revisit_on and self.revisit_on <= timezone.localdate() and not self.archived
+        )
+
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from alliancelens.alliances.views.common import ANY_ROLE, Access, Role, access_for
 
 from .history import changed, history_of, note, snapshot
-from .models import Agreement, Entry, Interest
+from .models import Agreement, Entry, Interest, RuleOfPlay
 from .registry import BY_KEY, REGISTERS, Register, field
 
 
@@ -74,10 +74,20 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         due__lt=today,
         status__in=[Agreement.Status.OPEN, Agreement.Status.UNDER_WAY],
     ).count()
+    # Rules of play are agreed to be looked at again: those whose day has come.
+    revisit = RuleOfPlay.objects.filter(
+        alliance=access.alliance, archived_at__isnull=True, revisit_on__lte=today
+    ).count()
     return render(
         request,
         "registers/overview.html",
-        {"alliance": access.alliance, "access": access, "rows": rows, "overdue": overdue},
+        {
+            "alliance": access.alliance,
+            "access": access,
+            "rows": rows,
+            "overdue": overdue,
+            "revisit": revisit,
+        },
     )
 
 
@@ -113,6 +123,7 @@ def entries(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             "cells": _cells(register, e),
             "can_edit": may_edit(access, e),
             "overdue": isinstance(e, Agreement) and e.overdue,
+            "revisit": isinstance(e, RuleOfPlay) and e.due_for_revisit,
         }
         for e in found
     ]
