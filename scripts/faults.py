@@ -81,6 +81,7 @@ from loadtest import (
     percentile,
     start_server,
     stop_server,
+    stored_answers,
     throwaway_database,
     wait_until_up,
 )
@@ -496,21 +497,9 @@ class Check:
 
 def check_stored(fixture: Fixture, walkers: list[Walker]) -> Check:
     """Compare what the database holds with what each respondent was told."""
-    from django.db import connections
-
-    from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, ScanResponse
-
-    connections.close_all()  # a fresh connection sees every commit
-    responses = ScanResponse.objects.filter(round_id=fixture.round_id)
-    stored: dict[int, dict[str, str]] = {}
-    for inv, item, value in ItemAnswer.objects.filter(response__in=responses).values_list(
-        "response__invitation_id", "item_id", "value"
-    ):
-        stored.setdefault(inv, {})[item] = "dk" if value is None else str(value)
-    for inv, question, text in QuestionAnswer.objects.filter(response__in=responses).values_list(
-        "response__invitation_id", "question_id", "value"
-    ):
-        stored.setdefault(inv, {})[question] = text
+    responses, stored, questions = stored_answers(fixture.round_id)
+    for inv, answers in questions.items():
+        stored.setdefault(inv, {}).update(answers)
     submitted = set(
         responses.filter(submitted_at__isnull=False).values_list("invitation_id", flat=True)
     )

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -468,14 +469,18 @@ class Stored:
     differing_respondents: int
 
 
-def read_back(fixture: Fixture, respondents: list[Respondent]) -> Stored:
-    """Compare what each respondent sent with what the database holds."""
+def stored_answers(
+    round_id: int,
+) -> tuple[Any, dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """The round's responses, and per invitation its stored item answers (as
+    form values, "dk" for don't know) and question answers; read on a fresh
+    connection, which sees every commit (also scripts/faults.py)."""
     from django.db import connections
 
     from alliancelens.alliances.models import ItemAnswer, QuestionAnswer, ScanResponse
 
-    connections.close_all()  # a fresh connection sees every commit
-    responses = ScanResponse.objects.filter(round_id=fixture.round_id)
+    connections.close_all()
+    responses = ScanResponse.objects.filter(round_id=round_id)
     items: dict[int, dict[str, str]] = {}
     for inv, item, value in ItemAnswer.objects.filter(response__in=responses).values_list(
         "response__invitation_id", "item_id", "value"
@@ -486,6 +491,12 @@ def read_back(fixture: Fixture, respondents: list[Respondent]) -> Stored:
         "response__invitation_id", "question_id", "value"
     ):
         questions.setdefault(inv, {})[question] = text
+    return responses, items, questions
+
+
+def read_back(fixture: Fixture, respondents: list[Respondent]) -> Stored:
+    """Compare what each respondent sent with what the database holds."""
+    responses, items, questions = stored_answers(fixture.round_id)
     differing = sum(
         1
         for r in respondents

@@ -85,11 +85,7 @@ def interests_side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     alliance = access.alliance
     partners = list(alliance.partners.order_by("name"))
-    interests = list(
-        Interest.objects.filter(alliance=alliance, archived_at__isnull=True).select_related(
-            "partner"
-        )
-    )
+    interests = list(Interest.objects.current(alliance).select_related("partner"))
     by_cell: dict[tuple[str, int | None], list[Interest]] = defaultdict(list)
     for interest in interests:
         by_cell[(interest.kind, interest.partner_id)].append(interest)
@@ -100,12 +96,10 @@ def interests_side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for kind, label in Interest.Kind.choices
     ]
-    gains = MutualGain.objects.filter(
-        alliance=alliance, archived_at__isnull=True
-    ).prefetch_related(
+    gains = MutualGain.objects.current(alliance).prefetch_related(
         Prefetch(
             "serves",
-            queryset=Interest.objects.filter(archived_at__isnull=True).select_related("partner"),
+            queryset=Interest.objects.current(alliance).select_related("partner"),
         )
     )
     return render(
@@ -128,14 +122,12 @@ def interests_side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
 def agreements_overview(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     alliance = access.alliance
-    live = Agreement.objects.filter(alliance=alliance, archived_at__isnull=True).select_related(
-        "partner"
-    )
+    live = Agreement.objects.current(alliance).select_related("partner")
     ruling = (Agreement.Type.GOVERNANCE, Agreement.Type.RULES)
     decides = live.filter(type__in=ruling).exclude(status=Agreement.Status.DROPPED)
     open_ones = (
         live.exclude(type__in=ruling)
-        .filter(status__in=[Agreement.Status.OPEN, Agreement.Status.UNDER_WAY])
+        .filter(status__in=Agreement.PENDING)
         .order_by("partner__name", "owner", "due", "pk")
     )
     does: dict[tuple[str, str], list[Agreement]] = {}
@@ -143,13 +135,11 @@ def agreements_overview(request: HttpRequest, slug: str) -> HttpResponse:
         partner = agreement.partner.name if agreement.partner else ""
         does.setdefault((partner, agreement.owner), []).append(agreement)
     roles = (
-        AllianceRole.objects.filter(alliance=alliance, archived_at__isnull=True)
+        AllianceRole.objects.current(alliance)
         .select_related("partner")
         .order_by("kind", "person", "pk")
     )
-    rules = RuleOfPlay.objects.filter(alliance=alliance, archived_at__isnull=True).order_by(
-        "agreed_on", "pk"
-    )
+    rules = RuleOfPlay.objects.current(alliance).order_by("agreed_on", "pk")
     return render(
         request,
         "registers/board_agreements.html",
@@ -172,7 +162,7 @@ def agreements_overview(request: HttpRequest, slug: str) -> HttpResponse:
 def stakeholder_grid_page(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     alliance = access.alliance
-    stakeholders = list(Stakeholder.objects.filter(alliance=alliance, archived_at__isnull=True))
+    stakeholders = list(Stakeholder.objects.current(alliance))
     chart = None
     if stakeholders:
         chart = stakeholder_grid(
@@ -211,9 +201,11 @@ def contributions_balance(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     alliance = access.alliance
     lang = _lang()
-    entries = Contribution.objects.filter(
-        alliance=alliance, archived_at__isnull=True, pledged__isnull=False
-    ).select_related("partner")
+    entries = (
+        Contribution.objects.current(alliance)
+        .filter(pledged__isnull=False)
+        .select_related("partner")
+    )
     totals: dict[int, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
     names: dict[int, str] = {}
     kinds = dict(Contribution.Kind.choices)
@@ -285,8 +277,8 @@ def contributions_balance(request: HttpRequest, slug: str) -> HttpResponse:
                 else ""
             ),
             "closed_round": closed,
-            "without_number": Contribution.objects.filter(
-                alliance=alliance, archived_at__isnull=True, pledged__isnull=True
-            ).count(),
+            "without_number": Contribution.objects.current(alliance)
+            .filter(pledged__isnull=True)
+            .count(),
         },
     )

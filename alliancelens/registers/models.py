@@ -10,6 +10,7 @@ without anonymity thresholds. Every change is written to ``EntryChange``
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,6 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliancelens.alliances.models import Alliance, Level, Partner
+
+
+class EntryQuerySet(models.QuerySet[Any]):
+    def current(self, alliance: Alliance) -> EntryQuerySet:
+        """The alliance's entries that are not archived: what lists, overviews
+        and the report show."""
+        return self.filter(alliance=alliance, archived_at__isnull=True)
 
 
 class Entry(models.Model):
@@ -36,6 +44,8 @@ class Entry(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
 
     # Whether an entry must belong to a partner (interests, contributions,
     # expertise) or may be alliance-wide (agreements, stakeholders, …).
@@ -184,6 +194,9 @@ class Agreement(Entry):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
+    # Not yet done nor dropped: what can be overdue.
+    PENDING = (Status.OPEN, Status.UNDER_WAY)
+
     title = models.CharField(_("agreement"), max_length=200)
     type = models.CharField(_("type"), max_length=12, choices=Type.choices)
     level = models.CharField(
@@ -217,7 +230,7 @@ class Agreement(Entry):
         return bool(
             self.due
             and self.due < timezone.localdate()
-            and self.status in (self.Status.OPEN, self.Status.UNDER_WAY)
+            and self.status in self.PENDING
             and not self.archived
         )
 

@@ -16,11 +16,7 @@ from .registry import REGISTERS, field
 def register_tables(alliance: Alliance) -> list[dict[str, Any]]:
     tables = []
     for register in REGISTERS:
-        entries = list(
-            register.model._default_manager.filter(
-                alliance=alliance, archived_at__isnull=True
-            ).select_related("partner")
-        )
+        entries = list(register.model.objects.current(alliance).select_related("partner"))
         if not entries:
             continue
         tables.append(

@@ -44,11 +44,6 @@ def may_edit(access: Access, entry: Entry) -> bool:
     )
 
 
-def _entries(register: Register) -> Any:
-    """The model's manager (the abstract Entry has none of its own)."""
-    return register.model._default_manager
-
-
 def _register(key: str) -> Register:
     register = BY_KEY.get(key)
     if register is None:
@@ -65,19 +60,12 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     rows = []
     for register in REGISTERS:
-        live = _entries(register).filter(alliance=access.alliance, archived_at__isnull=True)
+        live = register.model.objects.current(access.alliance)
         rows.append({"register": register, "count": live.count()})
-    today = timezone.localdate()
-    overdue = Agreement.objects.filter(
-        alliance=access.alliance,
-        archived_at__isnull=True,
-        due__lt=today,
-        status__in=[Agreement.Status.OPEN, Agreement.Status.UNDER_WAY],
-    ).count()
+    # The same tests as the lists' marks (a register holds dozens of entries).
+    overdue = sum(a.overdue for a in Agreement.objects.current(access.alliance))
     # Rules of play are agreed to be looked at again: those whose day has come.
-    revisit = RuleOfPlay.objects.filter(
-        alliance=access.alliance, archived_at__isnull=True, revisit_on__lte=today
-    ).count()
+    revisit = sum(r.due_for_revisit for r in RuleOfPlay.objects.current(access.alliance))
     return render(
         request,
         "registers/overview.html",
@@ -101,11 +89,9 @@ def entries(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     access = access_for(request, slug, ANY_ROLE)
     register = _register(key)
     archived = request.GET.get("archived") == "1"
-    found = (
-        _entries(register)
-        .filter(alliance=access.alliance, archived_at__isnull=not archived)
-        .select_related("partner")
-    )
+    found = register.model.objects.filter(
+        alliance=access.alliance, archived_at__isnull=not archived
+    ).select_related("partner")
     query = request.GET.get("q", "").strip()[:100]
     if query:
         text_fields = [
@@ -172,9 +158,7 @@ def _form(register: Register, access: Access, data: Any, entry: Entry) -> forms.
     if "serves" in form.fields:
         serves = form.fields["serves"]
         assert isinstance(serves, forms.ModelMultipleChoiceField)
-        serves.queryset = Interest.objects.filter(
-            alliance=access.alliance, archived_at__isnull=True
-        )
+        serves.queryset = Interest.objects.current(access.alliance)
     return form
 
 
