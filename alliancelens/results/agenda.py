@@ -51,7 +51,7 @@ def more_differences(result: AnalysisResult, points: list[AgendaPoint]) -> int:
 def agenda_of(rnd: Round, result: AnalysisResult) -> list[AgendaPoint]:
     """The round's points in order, dropped ones included; proposed on first use."""
     with transaction.atomic():
-        Round.objects.select_for_update().filter(pk=rnd.pk).first()
+        _lock(rnd.pk)
         points = list(rnd.agenda.all())
         if not points:
             AgendaPoint.objects.bulk_create(
@@ -62,11 +62,18 @@ def agenda_of(rnd: Round, result: AnalysisResult) -> list[AgendaPoint]:
     return points
 
 
+def _lock(round_id: int) -> None:
+    """Hold the round's row until the transaction ends: one change to its
+    agenda at a time, so the limit of points holds (SQLite: a no-op, its
+    writers queue anyway)."""
+    Round.objects.select_for_update().filter(pk=round_id).first()
+
+
 def active(points: list[AgendaPoint]) -> list[AgendaPoint]:
     return [p for p in points if not p.dropped]
 
 
-def _renumber(rnd: Round, ordered: list[AgendaPoint]) -> None:
+def _renumber(ordered: list[AgendaPoint]) -> None:
     for i, point in enumerate(ordered, start=1):
         if point.position != i:
             point.position = i
@@ -81,14 +88,13 @@ def agenda_move(point: AgendaPoint, step: int) -> None:
         to = at + step
         if 0 <= to < len(ordered):
             ordered[at], ordered[to] = ordered[to], ordered[at]
-        _renumber(point.round, ordered)
+        _renumber(ordered)
 
 
 def agenda_drop(point: AgendaPoint, dropped: bool) -> None:
     """Drop a point from the discussion, or bring it back (within the limit)."""
     with transaction.atomic():
-        # The same lock as agenda_add: two restores at once stay within the limit.
-        Round.objects.select_for_update().filter(pk=point.round_id).first()
+        _lock(point.round_id)
         if not dropped and point.dropped:
             _check_room(point.round)
         point.dropped = dropped
@@ -101,7 +107,7 @@ def agenda_add(rnd: Round, title: str) -> AgendaPoint:
     if not title:
         raise ValueError(_("Write the point you want to add."))
     with transaction.atomic():
-        Round.objects.select_for_update().filter(pk=rnd.pk).first()
+        _lock(rnd.pk)
         _check_room(rnd)
         last = rnd.agenda.order_by("-position").values_list("position", flat=True).first() or 0
         return AgendaPoint.objects.create(

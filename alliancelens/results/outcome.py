@@ -75,7 +75,6 @@ def outcome(request: HttpRequest, token: str) -> HttpResponse:
             "round": rnd,
             "result": result,
             "k": publication.k,
-            "shared": shared,
             "partners": partners,
             "rows": rows,
             "strongest": strongest,
