@@ -49,6 +49,12 @@ def main(link: str, outcome: str) -> None:
         ]:
             desk.goto(BASE + path)
             desk.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "results")
+        # The advice that reads the registers beside the latest round.
+        desk.goto(f"{BASE}/alliances/demo/rounds/2/results/")
+        desk.locator("#live-advice").scroll_into_view_if_needed()
+        desk.evaluate("document.querySelectorAll('.live-advice details').forEach(d => d.open = 1)")
+        desk.locator("#live-advice").scroll_into_view_if_needed()
+        desk.screenshot(path=str(OUT / "results-live-advice.png"))
         # The registers: each list, and the four overviews made from them.
         for key in (
             "interests",

@@ -42,6 +42,22 @@ def healthy() -> dict[str, Any]:
             "stage": None,
         }
     )
+    out.update({f"{p}.mean": 4.0 for p in PERSPECTIVES})
+    # The registers of an alliance that keeps them well, in its execute phase.
+    out.update(
+        {
+            "alliance.phase": "execute",
+            "register.interests.count": 6,
+            "register.interests.vital_undiscussed": 0,
+            "register.interests.no_go": 2,
+            "register.agreements.overdue": 0,
+            "register.contributions.short": 0,
+            "register.rules.revisit": 0,
+            "register.stakeholders.count": 5,
+            "register.stakeholders.blind_spots_unaddressed": 0,
+            "register.roles.process_facilitator_described": 1,
+        }
+    )
     return out
 
 
@@ -180,11 +196,64 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "relationship_history": low("history"),
     "organisation_under_organised": low("under_organisation"),
     "process_political_climate": low("political_climate"),
+    # Live rules: the registers and today's phase beside the scan.
+    "registers_vital_interests_undiscussed": (
+        {"register.interests.vital_undiscussed": 1, "divergence.interests.flagged": 1},
+        # A difference on another perspective is not one on interests.
+        {"register.interests.vital_undiscussed": 1, "divergence.ambition.flagged": 1},
+    ),
+    "registers_no_go_unrecorded": (
+        {"register.interests.no_go": 0, "theme.no_go_areas.mean": 2.9},
+        {"register.interests.no_go": 1, "theme.no_go_areas.mean": 2.9},
+    ),
+    "registers_overdue_agreements": (
+        {"register.agreements.overdue": 1, "organisation.mean": 2.9},
+        {"register.agreements.overdue": 1, "organisation.mean": 3.0},
+    ),
+    "registers_pledges_not_delivered": (
+        {"register.contributions.short": 1, "theme.give_and_take.mean": 2.9},
+        {"register.contributions.short": 0, "theme.give_and_take.mean": 2.9},
+    ),
+    "registers_no_stakeholder_analysis": (
+        {"register.stakeholders.count": 0, "alliance.phase": "share"},
+        {"register.stakeholders.count": 0, "alliance.phase": "agree"},
+    ),
+    "registers_blind_spots_unaddressed": (
+        {"register.stakeholders.blind_spots_unaddressed": 1},
+        {"register.stakeholders.blind_spots_unaddressed": 0},
+    ),
+    "registers_process_facilitator_undescribed": (
+        {"register.roles.process_facilitator_described": 0, "theme.process_ownership.mean": 2.9},
+        {"register.roles.process_facilitator_described": 1, "theme.process_ownership.mean": 2.9},
+    ),
+}
+
+# Each live rule's other nearest misses: every condition alone is not enough.
+LIVE_MISSES: dict[str, list[dict[str, Any]]] = {
+    "registers_vital_interests_undiscussed": [
+        {"register.interests.vital_undiscussed": 0, "divergence.interests.flagged": 1}
+    ],
+    "registers_no_go_unrecorded": [{"register.interests.no_go": 0, "theme.no_go_areas.mean": 3.0}],
+    "registers_overdue_agreements": [{"register.agreements.overdue": 0, "organisation.mean": 2.9}],
+    "registers_pledges_not_delivered": [
+        {"register.contributions.short": 1, "theme.give_and_take.mean": 3.0}
+    ],
+    "registers_no_stakeholder_analysis": [
+        {"register.stakeholders.count": 1, "alliance.phase": "explore"}
+    ],
+    "registers_process_facilitator_undescribed": [
+        {"register.roles.process_facilitator_described": 0, "theme.process_ownership.mean": 3.0}
+    ],
 }
 
 
+def everything(state: dict[str, Any]) -> list[Any]:
+    """The advice at closing and the live advice when shown."""
+    return advise(state) + advise(state, live=True)
+
+
 def fired(changes: dict[str, Any]) -> set[str]:
-    return {a.id for a in advise({**healthy(), **changes})}
+    return {a.id for a in everything({**healthy(), **changes})}
 
 
 def test_a_healthy_alliance_gets_no_advice():
@@ -219,7 +288,7 @@ def test_why_an_advice_fired_reads_as_a_sentence(lang):
     v1 = get_instrument("reflection-core", 1)
     for rule, (fires, _) in CASES.items():
         state = {**healthy(), "phase.mode": "share", **fires}
-        for advice in advise(state):
+        for advice in everything(state):
             if advice.id != rule:
                 continue
             for reason in advice.why:
@@ -234,3 +303,82 @@ def test_why_an_advice_fired_reads_as_a_sentence(lang):
     assert because("facet.action = 0.45 < 0.50", instrument, "nl") == (
         "Doen scoort 0,45 op 0–1, onder 0,50"
     )
+
+
+@pytest.mark.parametrize("rule", sorted(LIVE_MISSES))
+def test_a_live_rule_needs_every_one_of_its_conditions(rule):
+    for quiet in LIVE_MISSES[rule]:
+        assert rule not in fired(quiet), quiet
+
+
+def test_live_rules_fire_only_when_shown_and_the_others_only_at_closing():
+    live = {r.id for r in load_rules().rules if r.live}
+    assert live == {r for r in CASES if r.startswith("registers_")}
+    for rule in live:
+        state = {**healthy(), **CASES[rule][0]}
+        assert rule not in {a.id for a in advise(state)}
+        assert rule in {a.id for a in advise(state, live=True)}
+    # The scan's rules are never evaluated again when a result is shown.
+    state = {**healthy(), "theme.trust.mean": 2.0}
+    assert not {a.id for a in advise(state, live=True)} - live
+
+
+def test_a_live_rule_that_could_fire_on_the_scan_alone_is_refused():
+    from alliancelens.analysis.advice import AdviceError, parse_rules
+
+    rule = {
+        "id": "loose",
+        "urgency": "low",
+        "source": {"nl": "x", "en": "x"},
+        "text": {"nl": "x", "en": "x"},
+        "when": {"any": [["register.agreements.overdue", ">", 0], ["organisation.mean", "<", 3]]},
+    }
+    with pytest.raises(AdviceError, match="'loose': a rule on registers"):
+        parse_rules({"rules": [rule]})
+
+
+def test_the_register_indicators_count_the_marked_entries():
+    from datetime import date
+
+    from alliancelens.analysis.registers import (
+        InterestFact,
+        RegisterFacts,
+        RoleFact,
+        StakeholderFact,
+        register_indicators,
+    )
+
+    facts = RegisterFacts(
+        as_of=date(2026, 12, 5),
+        phase="share",
+        interests=(
+            InterestFact("organisational", vital=True, discussed=False),
+            InterestFact("collective", vital=True, discussed=True),
+            InterestFact("no_go", vital=False, discussed=False),
+        ),
+        overdue_agreements=2,
+        short_pledges=1,
+        stakeholders=(
+            StakeholderFact(blind_spot=True, addressed=False),
+            StakeholderFact(blind_spot=True, addressed=True),
+            StakeholderFact(blind_spot=False, addressed=True),
+        ),
+        roles=(
+            RoleFact("process_facilitator", described=False),
+            RoleFact("coordinator", described=True),
+        ),
+    )
+    assert register_indicators(facts) == {
+        "alliance.phase": "share",
+        "register.interests.count": 3,
+        "register.interests.vital_undiscussed": 1,
+        "register.interests.no_go": 1,
+        "register.agreements.overdue": 2,
+        "register.contributions.short": 1,
+        "register.rules.revisit": 0,
+        "register.stakeholders.count": 3,
+        "register.stakeholders.blind_spots_unaddressed": 1,
+        "register.roles.process_facilitator_described": 0,
+    }
+    with pytest.raises(ValueError, match="phase 'later'"):
+        RegisterFacts(as_of=date(2026, 12, 5), phase="later")

@@ -292,3 +292,29 @@ class DemoTests(TestCase):
         self.assertContains(agreements, 'class="warn-cell"')
         archived = self.client.get("/alliances/demo/registers/roles/?archived=1")
         self.assertContains(archived, "Peter van Dam")
+
+    def live_advice(self, username: str, number: int) -> str:
+        from django.contrib.auth import get_user_model
+
+        self.client.force_login(get_user_model().objects.get(username=username))
+        html = self.client.get(f"/alliances/demo/rounds/{number}/results/").content.decode()
+        if 'class="advice live-advice"' not in html:
+            return ""
+        return html.split('class="advice live-advice"')[1].split("</ol>")[0]
+
+    def test_the_latest_round_reads_the_registers_beside_the_scan(self):
+        """Partners see interests differently and Thuisbasis's vital interests
+        are not yet on the table: the first live advice says so, with both
+        reasons for the facilitator and only the register's for a partner lead
+        (who is not told which figures of other partners made it fire)."""
+        full = self.live_advice("facilitator", 2)
+        assert 'data-rule="registers_vital_interests_undiscussed"' in full
+        rule = 'data-rule="registers_vital_interests_undiscussed"'
+        first = full.split(rule)[1].split("</li>\n")[0]
+        assert "vitale belangen die nog niet samen besproken zijn" in first
+        assert "Partners zien belangen aantoonbaar verschillend" in first
+        lead = self.live_advice("partnerlead", 2)
+        assert rule in lead
+        mine = lead.split(rule)[1].split("</li>\n")[0]
+        assert "vitale belangen" in mine and "aantoonbaar verschillend" not in mine
+        assert self.live_advice("facilitator", 1) == ""

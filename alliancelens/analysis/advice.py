@@ -3,6 +3,12 @@
 A rule fires when its condition holds on the computed indicators; the
 result says which numbers made it fire. Rules and prompts: data/advice.yaml,
 format: docs/advice.md.
+
+Most rules read the scan's result only and are evaluated once, when a round
+closes. Rules that also read the alliance as it is today (its registers, its
+current phase: indicators starting with ``LIVE_PREFIXES``, see
+``registers.register_indicators``) are *live*: they are evaluated when a
+result is shown, on the stored result's indicators together with today's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
     "in": lambda a, b: a in b,
 }
+# Indicators that describe the alliance today rather than a closed round.
+LIVE_PREFIXES = ("register.", "alliance.")
 _INDICATOR_RE = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)*$")
 PROMPT_FIELDS = {"high", "low"}
 
@@ -78,6 +86,11 @@ class Rule:
     text: dict[str, str]
     mode: str  # "all" or "any"
     clauses: tuple[Clause, ...]
+
+    @property
+    def live(self) -> bool:
+        """It reads today's registers or phase, so it is evaluated when shown."""
+        return any(c.indicator.startswith(LIVE_PREFIXES) for c in self.clauses)
 
     def evaluate(self, indicators: Mapping[str, Any]) -> list[str] | None:
         """The reasons it fires, or None when it does not."""
@@ -198,6 +211,10 @@ def parse_rules(data: Any, source: str = "<advice>") -> RuleBase:
         clauses = [_clause(c, where, problems) for c in (raw_clauses or [])]
         if not clauses:
             problems.append(f"{where}: needs at least one condition")
+        live = [c for c in clauses if c is not None and c.indicator.startswith(LIVE_PREFIXES)]
+        if live and mode != "all":
+            # With "any", a live rule could fire at closing on the scan alone.
+            problems.append(f"{where}: a rule on registers or today's phase needs all, not any")
         rules.append(
             Rule(
                 id=rid,
@@ -227,11 +244,19 @@ def load_rules(path: Path = RULES_FILE) -> RuleBase:
     return parse_rules(data, str(path))
 
 
-def advise(indicators: Mapping[str, Any], rules: RuleBase | None = None) -> list[Advice]:
-    """The rules that fire, most urgent first, each with why it fired."""
+def advise(
+    indicators: Mapping[str, Any], rules: RuleBase | None = None, *, live: bool = False
+) -> list[Advice]:
+    """The rules that fire, most urgent first, each with why it fired.
+
+    ``live=False`` (at closing): the rules on the scan alone. ``live=True``
+    (when shown): only the live rules, on the stored indicators together with
+    today's (``registers.register_indicators``)."""
     base = rules or load_rules()
     fired = []
     for rule in base.rules:
+        if rule.live != live:
+            continue
         why = rule.evaluate(indicators)
         if why is None:
             continue

@@ -131,11 +131,15 @@ def simulate(
 
 
 def difference_rules(prefixes: tuple[str, ...] = DIFFERENCE_INDICATORS) -> list[str]:
-    """The advice rules that read a difference indicator (or one of ``prefixes``)."""
+    """The advice rules that read a difference indicator (or one of ``prefixes``).
+
+    Live rules are left out: they also need a register entry, so they fire
+    no more often than the difference they read (simulated answers have no
+    registers)."""
     return [
         rule.id
         for rule in load_rules().rules
-        if any(c.indicator.startswith(prefixes) for c in rule.clauses)
+        if not rule.live and any(c.indicator.startswith(prefixes) for c in rule.clauses)
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from alliancelens.instrument import PERSPECTIVES as PERSPECTIVE_IDS
 from alliancelens.instrument import Instrument, localized
 
 _REASON = re.compile(r"^(?P<name>\S+) = (?P<left>.+?) (?P<op><=|>=|==|!=|<|>|in) (?P<right>.+)$")
@@ -50,6 +51,12 @@ WORDS: dict[str, dict[str, str]] = {
         "sinds de vorige ronde",
         "trend.declined": "{value} perspectief/perspectieven zijn aantoonbaar achteruitgegaan "
         "sinds de vorige ronde",
+        "perspective.mean": "{label} scoort gemiddeld {value}, {limit}",
+        "alliance.phase": "De samenwerking zit nu in de fase {value}",
+        "register.roles.process_facilitator_described": "Het rollenregister beschrijft geen "
+        "procesbegeleider",
+        "register.roles.process_facilitator_present": "Het rollenregister beschrijft een "
+        "procesbegeleider",
     },
     "en": {
         "<": "below {}",
@@ -86,6 +93,100 @@ WORDS: dict[str, dict[str, str]] = {
         "than chance",
         "trend.declined": "{value} perspective(s) declined since the previous round, by more "
         "than chance",
+        "perspective.mean": "{label} scores {value} on average, {limit}",
+        "alliance.phase": "The collaboration is now in the {value} phase",
+        "register.roles.process_facilitator_described": "The roles register describes no "
+        "process facilitator",
+        "register.roles.process_facilitator_present": "The roles register describes a "
+        "process facilitator",
+    },
+}
+
+
+# Counts of register entries, as (none, one, more) with {value} for the number.
+COUNTS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "nl": {
+        "register.interests.vital_undiscussed": (
+            "Het belangenregister heeft geen vitale belangen die nog niet besproken zijn",
+            "Het belangenregister heeft 1 vitaal belang dat nog niet samen besproken is",
+            "Het belangenregister heeft {value} vitale belangen die nog niet samen besproken zijn",
+        ),
+        "register.interests.no_go": (
+            "Het belangenregister noemt geen enkel no-go-gebied",
+            "Het belangenregister noemt 1 no-go-gebied",
+            "Het belangenregister noemt {value} no-go-gebieden",
+        ),
+        "register.agreements.overdue": (
+            "Geen afspraak staat over haar datum heen",
+            "1 afspraak staat over haar datum heen",
+            "{value} afspraken staan over hun datum heen",
+        ),
+        "register.contributions.short": (
+            "Alle toegezegde bijdragen van afgelopen perioden zijn geleverd",
+            "1 toegezegde bijdrage is in een afgelopen periode niet volledig geleverd",
+            "{value} toegezegde bijdragen zijn in een afgelopen periode niet volledig geleverd",
+        ),
+        "register.stakeholders.count": (
+            "Het stakeholderregister is leeg",
+            "Het stakeholderregister heeft 1 partij",
+            "Het stakeholderregister heeft {value} partijen",
+        ),
+        "register.stakeholders.blind_spots_unaddressed": (
+            "Met elke blinde vlek in het stakeholderregister gebeurt iets",
+            "1 blinde vlek in het stakeholderregister heeft geen actie en geen voorgestelde rol",
+            "{value} blinde vlekken in het stakeholderregister hebben geen actie en geen "
+            "voorgestelde rol",
+        ),
+    },
+    "en": {
+        "register.interests.vital_undiscussed": (
+            "The interests register holds no vital interest left undiscussed",
+            "The interests register holds 1 vital interest not yet discussed together",
+            "The interests register holds {value} vital interests not yet discussed together",
+        ),
+        "register.interests.no_go": (
+            "The interests register names no no-go area at all",
+            "The interests register names 1 no-go area",
+            "The interests register names {value} no-go areas",
+        ),
+        "register.agreements.overdue": (
+            "No agreement is past its due date",
+            "1 agreement is past its due date",
+            "{value} agreements are past their due date",
+        ),
+        "register.contributions.short": (
+            "Every pledge of a period that has ended was delivered",
+            "1 pledged contribution was not fully delivered in a period that has ended",
+            "{value} pledged contributions were not fully delivered in a period that has ended",
+        ),
+        "register.stakeholders.count": (
+            "The stakeholder register is empty",
+            "The stakeholder register holds 1 party",
+            "The stakeholder register holds {value} parties",
+        ),
+        "register.stakeholders.blind_spots_unaddressed": (
+            "Something is done about every blind spot in the stakeholder register",
+            "1 blind spot in the stakeholder register has no action and no proposed role",
+            "{value} blind spots in the stakeholder register have no action and no proposed role",
+        ),
+    },
+}
+
+# The phases by name (ids in the rules and indicators).
+PHASE_NAMES = {
+    "nl": {
+        "explore": "verkennen",
+        "share": "delen",
+        "agree": "overeenkomen",
+        "design": "vormgeven",
+        "execute": "uitvoeren",
+    },
+    "en": {
+        "explore": "explore",
+        "share": "share",
+        "agree": "agree",
+        "design": "design",
+        "execute": "execute",
     },
 }
 
@@ -116,8 +217,19 @@ def because(reason: str, instrument: Instrument, lang: str) -> str:
     if parts[0] == "disagreement" and len(parts) == 2 and parts[1] != "count":
         label = localized(instrument.perspective(parts[1]).label, lang).lower()
         return words["disagreement"].format(value=value, label=label)
+    phases = PHASE_NAMES.get(lang, PHASE_NAMES["en"])
+    if name in ("phase.declared", "phase.reference", "phase.mode", "alliance.phase"):
+        value, right = phases.get(value, value), phases.get(right, right)
     if name == "phase.declared":
         return words[name].format(value=value, other=right)
+    counted = COUNTS.get(lang, COUNTS["en"]).get(name)
+    if counted is not None and value.isdigit():
+        return counted[min(int(value), 2)].format(value=value)
+    if name == "register.roles.process_facilitator_described" and value != "0":
+        return words["register.roles.process_facilitator_present"]
+    if len(parts) == 2 and parts[0] in PERSPECTIVE_IDS and parts[1] == "mean":
+        label = localized(instrument.perspective(parts[0]).label, lang)
+        return words["perspective.mean"].format(label=label, value=value, limit=limit)
     if name in words:
         return words[name].format(value=value, limit=limit)
     return reason

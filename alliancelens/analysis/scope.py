@@ -27,7 +27,7 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from .advice import prompts_for
-from .results import AnalysisResult, Divergence
+from .results import Advice, AnalysisResult, Divergence
 
 # Stands in for the name of a partner the reader may not see.
 OTHER_PARTNER = {"nl": "een andere partner", "en": "another partner"}
@@ -40,6 +40,17 @@ def visible_groups(result: AnalysisResult, partners: Collection[str]) -> frozens
     wanted = frozenset(partners)
     others = [name for name, g in result.partners.items() if g.n > 0 and name not in wanted]
     return wanted if len(others) >= 2 else frozenset()
+
+
+def readable_advice(advice: list[Advice]) -> list[Advice]:
+    """Advice as a restricted reader gets it. Advice that fired only on other
+    partners' figures would say that one of them has them: it goes; the rest
+    keeps its other reasons."""
+    return [
+        replace(a, why=[w for w in a.why if not PARTNER_LEVEL.match(w)])
+        for a in advice
+        if not a.why or not all(PARTNER_LEVEL.match(w) for w in a.why)
+    ]
 
 
 def restrict(result: AnalysisResult, partners: Collection[str], lang: str) -> AnalysisResult:
@@ -89,12 +100,6 @@ def restrict(result: AnalysisResult, partners: Collection[str], lang: str) -> An
         ),
         disagreement=[d for d in result.disagreement if d.partner in keep],
         give_take=[g for g in result.give_take if g.partner in keep],
-        # Advice that fired only on other partners' figures would say that
-        # one of them has them: it goes, the rest keeps its other reasons.
-        advice=[
-            replace(a, why=[w for w in a.why if not PARTNER_LEVEL.match(w)])
-            for a in result.advice
-            if not a.why or not all(PARTNER_LEVEL.match(w) for w in a.why)
-        ],
+        advice=readable_advice(result.advice),
         indicators={k: v for k, v in result.indicators.items() if not PARTNER_LEVEL.match(k)},
     )

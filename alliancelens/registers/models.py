@@ -176,6 +176,19 @@ class Contribution(Entry):
         super().clean()
         _in_order(self.period_start, self.period_end, "period_end")
 
+    @property
+    def short(self) -> bool:
+        """A pledge whose period has ended with less delivered than pledged
+        (nothing reported counts as nothing delivered)."""
+        return bool(
+            self.direction == self.Direction.BRINGS
+            and self.pledged
+            and self.period_end
+            and self.period_end < timezone.localdate()
+            and (self.delivered or 0) < self.pledged
+            and not self.archived
+        )
+
 
 class Agreement(Entry):
     """An agreement or decision, with its owner and due date."""
@@ -338,6 +351,11 @@ class Stakeholder(Entry):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def unaddressed(self) -> bool:
+        """A blind spot with neither an action nor a proposed role written down."""
+        return self.blind_spot and not (self.action.strip() or self.proposed_role)
 
 
 class Expertise(Entry):

@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliancelens.alliances.views.common import ANY_ROLE, Access, Role, access_for
+from alliancelens.analysis.registers import register_indicators
 
 from .history import changed, history_of, note, snapshot
-from .models import Agreement, Entry, Interest, RuleOfPlay
+from .live import facts_of
+from .models import Agreement, Contribution, Entry, Interest, RuleOfPlay, Stakeholder
 from .registry import BY_KEY, REGISTERS, Register, field
 
 
@@ -62,10 +64,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     for register in REGISTERS:
         live = register.model.objects.current(access.alliance)
         rows.append({"register": register, "count": live.count()})
-    # The same tests as the lists' marks (a register holds dozens of entries).
-    overdue = sum(a.overdue for a in Agreement.objects.current(access.alliance))
-    # Rules of play are agreed to be looked at again: those whose day has come.
-    revisit = sum(r.due_for_revisit for r in RuleOfPlay.objects.current(access.alliance))
+    # The lists' marks counted, as the live advice counts them.
+    today = register_indicators(facts_of(access.alliance))
     return render(
         request,
         "registers/overview.html",
@@ -73,10 +73,24 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             "alliance": access.alliance,
             "access": access,
             "rows": rows,
-            "overdue": overdue,
-            "revisit": revisit,
+            "overdue": today["register.agreements.overdue"],
+            "revisit": today["register.rules.revisit"],
+            "short": today["register.contributions.short"],
+            "unaddressed": today["register.stakeholders.blind_spots_unaddressed"],
         },
     )
+
+
+def marks(entry: Entry) -> list[str]:
+    """What needs attention in an entry today, as the list marks it (the
+    live advice counts the same marks: registers.live)."""
+    found = [
+        (isinstance(entry, Agreement) and entry.overdue, _("overdue")),
+        (isinstance(entry, RuleOfPlay) and entry.due_for_revisit, _("look at it again")),
+        (isinstance(entry, Contribution) and entry.short, _("not fully delivered")),
+        (isinstance(entry, Stakeholder) and entry.unaddressed, _("nothing done yet")),
+    ]
+    return [label for marked, label in found if marked]
 
 
 def _cells(register: Register, entry: Entry) -> list[str]:
@@ -108,8 +122,7 @@ def entries(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             "entry": e,
             "cells": _cells(register, e),
             "can_edit": may_edit(access, e),
-            "overdue": isinstance(e, Agreement) and e.overdue,
-            "revisit": isinstance(e, RuleOfPlay) and e.due_for_revisit,
+            "marks": marks(e),
         }
         for e in found
     ]

@@ -16,8 +16,14 @@ from django.utils.translation import gettext_lazy
 
 from alliancelens.alliances.models import PHASE_HELP, STAGE_HELP, Level, Phase, Round, Stage
 from alliancelens.analysis import AnalysisResult, GroupSummary
+from alliancelens.analysis.advice import advise
 from alliancelens.analysis.explain import because
+from alliancelens.analysis.registers import register_indicators
+from alliancelens.analysis.results import Advice
+from alliancelens.analysis.scope import readable_advice
 from alliancelens.instrument import FACETS, LEVELS, PERSPECTIVES, Instrument, localized
+from alliancelens.registers.live import facts_of
+from alliancelens.registers.registry import BY_KEY
 
 from .agenda import agreed_steps
 from .publish import Publication, Scope, charts_of
@@ -36,7 +42,9 @@ def scale_context(instrument: Instrument, lang: str) -> dict[str, Any]:
     }
 
 
-def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> list[dict[str, Any]]:
+def perspective_table(
+    instrument: Instrument, lang: str, groups: list[GroupSummary]
+) -> list[dict[str, Any]]:
     """Rows per perspective with a cell per group (None where hidden)."""
     return [
         {
@@ -51,7 +59,7 @@ def _table(instrument: Instrument, lang: str, groups: list[GroupSummary]) -> lis
     ]
 
 
-def _points(
+def strongest_and_weakest(
     result: AnalysisResult, instrument: Instrument, lang: str
 ) -> tuple[list[Any], list[Any]]:
     """The three strongest and three weakest statements (overall means)."""
@@ -148,7 +156,7 @@ def contents(context: dict[str, Any], where: str) -> list[dict[str, str]]:
         "givetake": bool(context["result"].give_take),
         "trends": bool(context["trend_rows"]) or "trend" in context["charts"],
         "open": bool(context["own_words"] or context["open_questions"]),
-        "advice": bool(context["advice"] or context["agreed"]),
+        "advice": bool(context["advice"] or context["agreed"] or context.get("live_advice")),
         "summary": bool(context["summary"]),
         "registers": bool(context.get("registers")),
     }
@@ -206,6 +214,56 @@ def _analysts(result: AnalysisResult, instrument: Instrument, lang: str) -> list
     return rows
 
 
+def advice_rows(advice: list[Advice], instrument: Instrument, lang: str) -> list[dict[str, Any]]:
+    """Advice as the page and the report show it: text, source and the
+    reasons as sentences; with the registers it read, for the live advice."""
+    return [
+        {
+            "a": a,
+            "text": a.text.get(lang, a.text["nl"]),
+            "source": a.source.get(lang, a.source["nl"]),
+            "perspective": (
+                localized(instrument.perspective(a.perspective).label, lang)
+                if a.perspective
+                else ""
+            ),
+            "because": [because(w, instrument, lang) for w in a.why],
+            "registers": [
+                BY_KEY[key]
+                for w in a.why
+                if w.startswith("register.") and (key := w.split(".")[1]) in BY_KEY
+            ],
+        }
+        for a in advice
+    ]
+
+
+def live_advice(rnd: Round, publication: Publication, scope: Scope, lang: str) -> dict[str, Any]:
+    """The live advice: the stored result of the alliance's latest closed
+    round together with its registers and phase as they are today
+    (``analysis.advice``, "live"). An earlier round gets none (it is no
+    longer what the alliance is today), only a note that the latest has it.
+
+    It is evaluated on the full result's indicators and then given to a
+    restricted reader the way the stored advice is (``scope.readable_advice``).
+    """
+    later = rnd.alliance.rounds.filter(
+        number__gt=rnd.number, state=Round.State.CLOSED, purged_at__isnull=True
+    ).exists()
+    full = publication.published.result
+    if later or full.suppressed:
+        return {"live_advice": [], "live_later": later}
+    facts = facts_of(rnd.alliance)
+    fired = advise({**full.indicators, **register_indicators(facts)}, live=True)
+    if scope is not None:
+        fired = readable_advice(fired)
+    return {
+        "live_advice": advice_rows(fired, rnd.instrument, lang),
+        "live_as_of": facts.as_of,
+        "live_later": False,
+    }
+
+
 def published_context(
     rnd: Round, publication: Publication, lang: str, scope: Scope
 ) -> dict[str, Any]:
@@ -229,8 +287,8 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
     partners = list(result.partners.values())
     shown_partners = [g for g in partners if not g.suppressed]
     levels = [result.levels[lvl] for lvl in LEVELS if lvl in result.levels]
-    rows = _table(instrument, lang, partners)
-    level_rows = _table(instrument, lang, levels)
+    rows = perspective_table(instrument, lang, partners)
+    level_rows = perspective_table(instrument, lang, levels)
     for row, level_row in zip(rows, level_rows, strict=True):
         summary = result.perspectives[row["id"]]
         row["overall"] = summary.stat
@@ -255,18 +313,9 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         for d in result.divergence
         if d.flagged
     ]
-    advice: list[dict[str, Any]] = [
-        {
-            "a": a,
-            "text": a.text.get(lang, a.text["nl"]),
-            "source": a.source.get(lang, a.source["nl"]),
-            "perspective": perspective_label(a.perspective) if a.perspective else "",
-            "because": [because(w, instrument, lang) for w in a.why],
-        }
-        for a in result.advice
-    ]
+    advice = advice_rows(result.advice, instrument, lang)
     facet_labels = {"promise": _("Promise"), "commitment": _("Commitment"), "action": _("Action")}
-    strongest, weakest = _points(result, instrument, lang)
+    strongest, weakest = strongest_and_weakest(result, instrument, lang)
     sections = [
         {
             "id": p,
@@ -313,6 +362,7 @@ def _context(rnd: Round, publication: Publication, lang: str, scope: Scope) -> d
         ],
         "advice": advice,
         "top_advice": advice[:3],
+        **live_advice(rnd, publication, scope, lang),
         "facets": [
             {
                 "label": facet_labels[f],

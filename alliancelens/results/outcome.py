@@ -23,7 +23,7 @@ from alliancelens.alliances.models import Invitation
 from alliancelens.instrument import localized
 
 from .agenda import agreed_steps
-from .context import _points, _table, scale_context
+from .context import perspective_table, scale_context, strongest_and_weakest
 from .publish import publication_of
 
 
@@ -53,10 +53,10 @@ def outcome(request: HttpRequest, token: str) -> HttpResponse:
     result = publication.result(frozenset({own}) if shared else frozenset(), lang)
     instrument = rnd.instrument
     partners = [g for g in result.partners.values() if not g.suppressed] if shared else []
-    rows = _table(instrument, lang, partners)
+    rows = perspective_table(instrument, lang, partners)
     for row in rows:
         row["overall"] = result.perspectives[row["id"]].stat
-    strongest, weakest = _points(result, instrument, lang)
+    strongest, weakest = strongest_and_weakest(result, instrument, lang)
     differences: list[dict[str, Any]] = [
         {
             "label": instrument.column_label(d.kind, d.id, lang),

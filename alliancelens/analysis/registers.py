@@ -1,0 +1,75 @@
+"""What the live advice reads of the alliance's registers, as of one day.
+
+The registers app hands over one ``RegisterFacts``: per current (not
+archived) entry only the marks a rule needs, each one a mark the register's
+own pages show (an overdue agreement, a pledge short of delivery, a blind
+spot nobody acts on). ``register_indicators`` counts them into the
+indicators the live rules read (docs/advice.md, "Live indicators"). No
+answers of the scan are in it, so no anonymity threshold applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from alliancelens.instrument import PHASES
+
+
+@dataclass(frozen=True)
+class InterestFact:
+    kind: str  # collective, organisational, individual, no_go, without
+    vital: bool
+    discussed: bool
+
+
+@dataclass(frozen=True)
+class StakeholderFact:
+    blind_spot: bool
+    # Something is done about it: an action or a proposed role is written down.
+    addressed: bool
+
+
+@dataclass(frozen=True)
+class RoleFact:
+    kind: str  # lead_partner, coordinator, process_facilitator, alliance_manager, other
+    described: bool  # the role's description is filled in
+
+
+@dataclass(frozen=True)
+class RegisterFacts:
+    as_of: date
+    phase: str  # the alliance's current phase, as its pages show it
+    interests: tuple[InterestFact, ...] = ()
+    overdue_agreements: int = 0  # Agreement.overdue on the day
+    short_pledges: int = 0  # Contribution.short on the day
+    rules_to_revisit: int = 0  # RuleOfPlay.due_for_revisit on the day
+    stakeholders: tuple[StakeholderFact, ...] = ()
+    roles: tuple[RoleFact, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.phase not in PHASES:
+            raise ValueError(f"phase {self.phase!r} is not one of {', '.join(PHASES)}")
+
+
+def register_indicators(facts: RegisterFacts) -> dict[str, Any]:
+    """The live indicators: counts of marked entries, and today's phase."""
+    return {
+        "alliance.phase": facts.phase,
+        "register.interests.count": len(facts.interests),
+        "register.interests.vital_undiscussed": sum(
+            i.vital and not i.discussed for i in facts.interests
+        ),
+        "register.interests.no_go": sum(i.kind == "no_go" for i in facts.interests),
+        "register.agreements.overdue": facts.overdue_agreements,
+        "register.contributions.short": facts.short_pledges,
+        "register.rules.revisit": facts.rules_to_revisit,
+        "register.stakeholders.count": len(facts.stakeholders),
+        "register.stakeholders.blind_spots_unaddressed": sum(
+            s.blind_spot and not s.addressed for s in facts.stakeholders
+        ),
+        "register.roles.process_facilitator_described": int(
+            any(r.kind == "process_facilitator" and r.described for r in facts.roles)
+        ),
+    }
