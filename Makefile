@@ -91,6 +91,7 @@ screenshots: setup
 # whole engine (docs/statistics.md, "Calibration"); exits 1 on a missed target.
 calibrate: setup
 	DEBUG=1 $(BIN)/python -m alliancelens.analysis.calibration
+	$(BIN)/python scripts/calibrate_stage.py
 
 # 200 respondents completing the scan at once against gunicorn on loopback;
 # SQLite by default, PostgreSQL when DATABASE_URL is set (docs/benchmarks.md).

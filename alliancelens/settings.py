@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "alliancelens.alliances",
     "alliancelens.registers",
+    "alliancelens.journey",
     "alliancelens.access",
     "alliancelens.results",
     "alliancelens.workshop",

@@ -8,6 +8,7 @@ from alliancelens.access import urls as access_urls
 from alliancelens.access import views as access_views
 from alliancelens.access.login import ResetForm, ThrottledLoginForm
 from alliancelens.alliances import urls as setup_urls
+from alliancelens.journey import urls as journey_urls
 from alliancelens.registers import urls as register_urls
 from alliancelens.results import outcome as results_outcome
 from alliancelens.results import urls as results_urls
@@ -18,6 +19,7 @@ from alliancelens.workshop import views as workshop_views
 ALLIANCE_PAGES = [
     *setup_urls.urlpatterns,
     *register_urls.urlpatterns,
+    *journey_urls.urlpatterns,
     *access_urls.urlpatterns,
     *results_urls.urlpatterns,
     *workshop_urls.urlpatterns,

@@ -65,6 +65,12 @@ def main(link: str, outcome: str) -> None:
             "rules",
             "stakeholders",
             "expertise",
+            "successes",
+            "conflicts",
+            "learning",
+            "harvest",
+            "dissent",
+            "goals",
         ):
             desk.goto(f"{BASE}/alliances/demo/registers/{key}/")
             desk.screenshot(path=str(OUT / f"register-{key}.png"), full_page=True)
@@ -76,6 +82,17 @@ def main(link: str, outcome: str) -> None:
         ]:
             desk.goto(f"{BASE}/alliances/demo/registers/{path}")
             desk.screenshot(path=str(OUT / f"register-{name}.png"), full_page=True)
+        # The route, its checklists, the stage, the ambition, the successes page.
+        for name, path in [
+            ("route", "route/"),
+            ("route-checklist", "route/checklist/"),
+            ("route-stage", "route/stage/"),
+            ("route-move", "route/move/?to=execute"),
+            ("ambition", "ambition/"),
+            ("successes-summary", "registers/successes/summary/"),
+        ]:
+            desk.goto(f"{BASE}/alliances/demo/{path}")
+            desk.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
         # The workshop: the projector of the open round, and a discussion point.
         room = browser.new_page(viewport={"width": 1920, "height": 1080})
         room.context.add_cookies(desk.context.cookies())

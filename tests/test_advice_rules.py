@@ -56,6 +56,18 @@ def healthy() -> dict[str, Any]:
             "register.stakeholders.count": 5,
             "register.stakeholders.blind_spots_unaddressed": 0,
             "register.roles.process_facilitator_described": 1,
+            "alliance.stage": "designing",
+            "register.successes.days_since_last": 40,
+            "register.conflicts.open": 0,
+            "register.conflicts.recent_setbacks": 0,
+            "register.learning.count": 3,
+            "register.learning.overdue": 0,
+            "register.harvest.count": 2,
+            "register.dissent.count": 1,
+            "route.skipped_open": 0,
+            "checklist.used": 1,
+            "checklist.open_earlier": 0,
+            "checklist.open_current": 4,
         }
     )
     return out
@@ -226,6 +238,54 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"register.roles.process_facilitator_described": 0, "theme.process_ownership.mean": 2.9},
         {"register.roles.process_facilitator_described": 1, "theme.process_ownership.mean": 2.9},
     ),
+    "route_skipped_foundations": (
+        {"route.skipped_open": 1, "phase.skipped_foundations": 1},
+        {"route.skipped_open": 0, "phase.skipped_foundations": 1},
+    ),
+    "route_skipped_negotiation": (
+        {"route.skipped_open": 1, "theme.permanent_negotiation.mean": 2.9},
+        {"route.skipped_open": 1, "theme.permanent_negotiation.mean": 3.0},
+    ),
+    "checklist_open_earlier": (
+        {"checklist.open_earlier": 1},
+        # An alliance that does not tick the checklist is not nagged about it.
+        {"checklist.used": 0, "checklist.open_earlier": 12},
+    ),
+    "successes_none_for_six_months": (
+        {"register.successes.days_since_last": 183},
+        {"register.successes.days_since_last": 182},
+    ),
+    "conflicts_open_handling": (
+        {"register.conflicts.open": 1, "theme.conflict_handling.mean": 2.9},
+        {"register.conflicts.open": 1, "theme.conflict_handling.mean": 3.0},
+    ),
+    "setbacks_relationship": (
+        {"register.conflicts.recent_setbacks": 1, "relationship.mean": 2.9},
+        {"register.conflicts.recent_setbacks": 0, "relationship.mean": 2.9},
+    ),
+    "stage_learning_agenda": (
+        {"alliance.stage": "discovering", "register.learning.count": 0},
+        {"alliance.stage": "designing", "register.learning.count": 0},
+    ),
+    "stage_harvest": (
+        {"alliance.stage": "productive", "register.harvest.count": 0},
+        {"alliance.stage": "productive", "register.harvest.count": 1},
+    ),
+    "stage_dissent": (
+        {"alliance.stage": "productive", "register.dissent.count": 0},
+        {"alliance.stage": "discovering", "register.dissent.count": 0},
+    ),
+}
+
+# The rules that read the registers, the route or today's phase and stage.
+LIVE_RULES = {
+    *(r for r in CASES if r.startswith(("registers_", "route_", "checklist_"))),
+    "successes_none_for_six_months",
+    "conflicts_open_handling",
+    "setbacks_relationship",
+    "stage_learning_agenda",
+    "stage_harvest",
+    "stage_dissent",
 }
 
 # Each live rule's other nearest misses: every condition alone is not enough.
@@ -244,6 +304,18 @@ LIVE_MISSES: dict[str, list[dict[str, Any]]] = {
     "registers_process_facilitator_undescribed": [
         {"register.roles.process_facilitator_described": 0, "theme.process_ownership.mean": 3.0}
     ],
+    "route_skipped_foundations": [{"route.skipped_open": 1, "phase.skipped_foundations": 0}],
+    "route_skipped_negotiation": [
+        {"route.skipped_open": 0, "theme.permanent_negotiation.mean": 2.9}
+    ],
+    "checklist_open_earlier": [{"checklist.used": 1, "checklist.open_earlier": 0}],
+    "conflicts_open_handling": [
+        {"register.conflicts.open": 0, "theme.conflict_handling.mean": 2.9}
+    ],
+    "setbacks_relationship": [{"register.conflicts.recent_setbacks": 1, "relationship.mean": 3.0}],
+    "stage_learning_agenda": [{"alliance.stage": "discovering", "register.learning.count": 1}],
+    "stage_harvest": [{"alliance.stage": "discovering", "register.harvest.count": 0}],
+    "stage_dissent": [{"alliance.stage": "productive", "register.dissent.count": 1}],
 }
 
 
@@ -313,7 +385,7 @@ def test_a_live_rule_needs_every_one_of_its_conditions(rule):
 
 def test_live_rules_fire_only_when_shown_and_the_others_only_at_closing():
     live = {r.id for r in load_rules().rules if r.live}
-    assert live == {r for r in CASES if r.startswith("registers_")}
+    assert live == LIVE_RULES
     for rule in live:
         state = {**healthy(), **CASES[rule][0]}
         assert rule not in {a.id for a in advise(state)}
@@ -367,6 +439,18 @@ def test_the_register_indicators_count_the_marked_entries():
             RoleFact("process_facilitator", described=False),
             RoleFact("coordinator", described=True),
         ),
+        stage="discovering",
+        days_since_success=200,
+        open_conflicts=1,
+        recent_setbacks=2,
+        learning_questions=3,
+        learning_overdue=1,
+        harvest_entries=0,
+        dissent_roles=1,
+        skipped_open=1,
+        checklist_used=True,
+        checklist_open_earlier=4,
+        checklist_open_current=5,
     )
     assert register_indicators(facts) == {
         "alliance.phase": "share",
@@ -379,6 +463,20 @@ def test_the_register_indicators_count_the_marked_entries():
         "register.stakeholders.count": 3,
         "register.stakeholders.blind_spots_unaddressed": 1,
         "register.roles.process_facilitator_described": 0,
+        "alliance.stage": "discovering",
+        "register.successes.days_since_last": 200,
+        "register.conflicts.open": 1,
+        "register.conflicts.recent_setbacks": 2,
+        "register.learning.count": 3,
+        "register.learning.overdue": 1,
+        "register.harvest.count": 0,
+        "register.dissent.count": 1,
+        "route.skipped_open": 1,
+        "checklist.used": 1,
+        "checklist.open_earlier": 4,
+        "checklist.open_current": 5,
     }
+    with pytest.raises(ValueError, match="stage 'later'"):
+        RegisterFacts(as_of=date(2026, 12, 5), phase="share", stage="later")
     with pytest.raises(ValueError, match="phase 'later'"):
         RegisterFacts(as_of=date(2026, 12, 5), phase="later")

@@ -13,14 +13,26 @@ from django.test import TestCase
 from alliancelens.alliances.models import Alliance, ItemAnswer, Level, Participant, Partner, Round
 from alliancelens.analysis.engine import perspective_scores
 from alliancelens.instrument import latest_instrument
+from alliancelens.journey.models import (
+    ChecklistMark,
+    PhaseMove,
+    PhaseResult,
+    RouteChange,
+    StageView,
+)
+from alliancelens.journey.services import open_items
+from alliancelens.journey.stage import indication_of
 from alliancelens.registers.history import snapshot
 from alliancelens.registers.models import (
     Agreement,
     AllianceRole,
+    Conflict,
     Contribution,
     EntryChange,
     Interest,
+    LearningQuestion,
     Stakeholder,
+    Success,
 )
 from alliancelens.registers.registry import REGISTERS
 from alliancelens.results.adapter import round_analysis, round_answers
@@ -45,13 +57,25 @@ def fingerprint() -> str:
 
 
 def register_fingerprint() -> str:
-    """The register entries and their histories as the reader sees them,
-    without ids or timestamps."""
+    """The register entries and their histories, and the route, as the
+    reader sees them, without ids or timestamps."""
     rows: list[object] = []
     for register in REGISTERS:
         for entry in register.model._default_manager.order_by("pk"):
             rows.append((register.key, snapshot(entry, register.fields), entry.archived))
     rows += EntryChange.objects.order_by("pk").values_list("register", "action", "changes")
+    # The route, as its pages show it.
+    rows += PhaseResult.objects.order_by("phase").values_list(
+        "phase", "status", "text", "link", "agreed_on"
+    )
+    rows += PhaseMove.objects.order_by("pk").values_list(
+        "from_phase", "to_phase", "moved_on", "skipped", "reason"
+    )
+    rows += ChecklistMark.objects.order_by("item").values_list(
+        "item", "done", "done_on", "comment"
+    )
+    rows += StageView.objects.order_by("rater").values_list("rater", "recognised")
+    rows += RouteChange.objects.order_by("pk").values_list("subject", "key", "changes")
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -251,7 +275,7 @@ class DemoTests(TestCase):
                 ).values_list("entry_id", flat=True)
             )
             assert created == {e.pk for e in entries}, register.key
-        assert 35 <= total <= 50
+        assert 55 <= total <= 70
         actions = set(
             EntryChange.objects.filter(alliance=self.alliance).values_list("action", flat=True)
         )
@@ -318,3 +342,93 @@ class DemoTests(TestCase):
         mine = lead.split(rule)[1].split("</li>\n")[0]
         assert "vitale belangen" in mine and "aantoonbaar verschillend" not in mine
         assert self.live_advice("facilitator", 1) == ""
+
+    # The journey's logs and the route (alliancelens/demo/registers.py, route.py).
+
+    def test_the_journey_logs_tell_the_same_story(self):
+        """The last success some four to five months back, De Linde's hours
+        an open disagreement beside a handled one about norms and a handled
+        setback, one learning question overdue and one answered, and goals
+        that say what every partner brings."""
+        from django.utils import timezone
+
+        from alliancelens.registers.models import DissentRole, Goal, Harvest
+
+        counts = {
+            model.__name__: self.live(model).count()
+            for model in (Success, Conflict, LearningQuestion, Harvest, DissentRole, Goal)
+        }
+        assert counts == {
+            "Success": 4,
+            "Conflict": 3,
+            "LearningQuestion": 4,
+            "Harvest": 2,
+            "DissentRole": 2,
+            "Goal": 3,
+        }
+        latest = self.live(Success).order_by("-achieved_on").first()
+        assert 120 <= (timezone.localdate() - latest.achieved_on).days <= 150
+        linde = Partner.objects.get(alliance=self.alliance, name="Zorggroep De Linde")
+        (hours,) = [c for c in self.live(Conflict) if c.open]
+        assert hours.kind == Conflict.Kind.RESOURCES and hours.partner == linde
+        norms = self.live(Conflict).get(kind=Conflict.Kind.NORMS)
+        assert norms.status == Conflict.Status.HANDLED and "spelregel" in norms.agreed
+        assert self.live(Conflict).get(kind=Conflict.Kind.SETBACK).status == "handled"
+        questions = list(self.live(LearningQuestion))
+        assert sum(q.overdue for q in questions) == 1
+        (answered,) = [q for q in questions if q.status == LearningQuestion.Status.ANSWERED]
+        assert answered.answer
+        partners = list(self.alliance.partners.values_list("name", flat=True))
+        for goal in self.live(Goal):
+            assert goal.activities
+            assert all(name in goal.contributions for name in partners), goal.goal
+
+    def test_the_route_tells_that_the_share_phase_was_skipped(self):
+        """The starting note agreed; then straight on to agree because of the
+        subsidy deadline, with that reason on the move, without the share
+        phase's letter of intent and with most of its checklist open; now
+        designing, with the project plan in draft."""
+        from django.utils import timezone
+
+        from alliancelens.journey.content import load_route
+
+        assert self.alliance.current_phase == "design"
+        results = {r.phase: r for r in PhaseResult.objects.filter(alliance=self.alliance)}
+        explore = results["explore"]
+        assert explore.status == "agreed" and explore.agreed_on and "Startnotitie" in explore.text
+        assert [results[p].status for p in ("share", "agree", "design")] == [
+            "missing",
+            "agreed",
+            "draft",
+        ]
+        moves = list(PhaseMove.objects.filter(alliance=self.alliance))
+        assert [(m.from_phase, m.to_phase) for m in moves] == [
+            ("explore", "agree"),
+            ("agree", "design"),
+        ]
+        assert moves[0].skipped == ["share"] and "subsidie" in moves[0].reason
+        assert all(m.reason for m in moves if m.skipped)
+        assert explore.agreed_on <= moves[0].moved_on < moves[1].moved_on < timezone.localdate()
+        earlier, current = open_items(self.alliance)
+        route = load_route()
+        share = {i.id for i in route.items_for_phase("share")}
+        assert len([i for i in earlier if i.id in share]) >= len(share) - 2
+        assert current and len(current) < len(route.items_for_phase("design"))
+        done = set(
+            ChecklistMark.objects.filter(alliance=self.alliance, done=True).values_list(
+                "item", flat=True
+            )
+        )
+        for phase in ("explore", "agree"):
+            items = {i.id for i in route.items_for_phase(phase)}
+            assert len(items & done) >= len(items) - 1, phase
+        indication = indication_of(self.alliance, "nl")
+        assert indication["n_raters"] == 3 and indication["indicated"] == "designing"
+
+    def test_the_route_and_stage_pages_open_with_the_skipped_foundation(self):
+        self.client.login(username="facilitator", password=self.password)
+        route = self.client.get("/alliances/demo/route/")
+        self.assertContains(route, "Overgeslagen fundament", count=2)
+        self.assertContains(route, "gemeentelijke subsidie voor wijkcoördinator en buurthuis")
+        stage = self.client.get("/alliances/demo/route/stage/")
+        self.assertContains(stage, "Ontwerpen en schuren, duidelijk")

@@ -107,7 +107,7 @@ class LiveAdviceTests(AllianceTestCase):
             "registers_process_facilitator_undescribed",
         }
         today = timezone.localdate()
-        assert f"Uit de registers, stand van {today.day} " in html
+        assert f"Uit de registers en de route, stand van {today.day} " in html
         assert "1 afspraak staat over haar datum heen" in html
         assert "Organisatie scoort gemiddeld 2,00, onder 3,00" in html
         assert "1 toegezegde bijdrage is in een afgelopen periode niet volledig geleverd" in html
@@ -187,7 +187,10 @@ class LiveAdviceTests(AllianceTestCase):
         html = render_report_html(self.rnd, "en")
         section = html.split('<h2 id="advice-h">')[1].split("</section>")[0]
         today = timezone.localdate()
-        assert f"From the registers, as of {today.day} {today:%B} {today.year}" in section
+        assert (
+            f"From the registers and the route, as of {today.day} {today:%B} {today.year}"
+            in section
+        )
         assert rules_in(section, "live-advice") == expected
         assert "1 agreement is past its due date" in section
 
@@ -204,6 +207,56 @@ class LiveAdviceTests(AllianceTestCase):
         assert "Advies uit de registers staat bij de laatste ronde van de alliantie." in first
         latest = f"/alliances/{self.alliance.slug}/rounds/{second.number}/results/"
         assert rules_in(self.client.get(latest).content.decode(), "live-advice")
+
+    def test_the_route_and_the_logs_feed_the_advice(self):
+        from alliancelens.journey.models import ChecklistMark, PhaseMove
+        from alliancelens.registers.models import Conflict, Success
+
+        before = self.live()
+        assert not before & {
+            "route_skipped_negotiation",
+            "conflicts_open_handling",
+            "successes_none_for_six_months",
+            "checklist_open_earlier",
+        }
+        today = timezone.localdate()
+        PhaseMove.objects.create(
+            alliance=self.alliance,
+            from_phase="explore",
+            to_phase="agree",
+            skipped=["share"],
+            reason="De subsidie wachtte niet",
+        )
+        Conflict.objects.create(
+            alliance=self.alliance,
+            kind="resources",
+            occurred_on=today - timedelta(days=20),
+            what="Wie betaalt de coördinator",
+        )
+        Success.objects.create(
+            alliance=self.alliance, achieved_on=today - timedelta(days=200), what="Eerste wijkdag"
+        )
+        ChecklistMark.objects.create(alliance=self.alliance, item="nothing_yet", done=False)
+        fired = self.live()
+        assert {
+            "route_skipped_negotiation",
+            "conflicts_open_handling",
+            "successes_none_for_six_months",
+            "checklist_open_earlier",
+        } <= fired
+        self.client.force_login(self.facilitator)
+        html = self.client.get(self.page).content.decode()
+        assert "1 fase is zonder resultaat overgeslagen en heeft het nog niet" in html
+        assert (
+            "Het laatste vastgelegde succes (of het begin van de alliantie) is 200 dagen" in html
+        )
+        assert f'href="/alliances/{self.alliance.slug}/route/"' in html
+        # A recent success, the conflict handled: those two go quiet.
+        Success.objects.create(
+            alliance=self.alliance, achieved_on=today - timedelta(days=10), what="Tweede wijkdag"
+        )
+        Conflict.objects.update(status="handled")
+        assert not self.live() & {"conflicts_open_handling", "successes_none_for_six_months"}
 
 
 def test_register_reasons_read_as_sentences():

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from alliancelens.alliances.models import AccessGrant, Alliance, Participant, Round
 from alliancelens.alliances.services import invitations_issue, round_create, round_open
+from alliancelens.journey.content import load_route
 from alliancelens.registers.models import RuleOfPlay
 from alliancelens.results.publish import charts_of, round_publish
 from alliancelens.workshop.services import join_link_set, workshop_reveal
@@ -65,6 +66,8 @@ def fingerprint() -> str:
     models: list[Any] = [
         *apps.get_app_config("alliances").get_models(),
         *apps.get_app_config("results").get_models(),
+        *apps.get_app_config("registers").get_models(),
+        *apps.get_app_config("journey").get_models(),
         User,
     ]
     for model in models:
@@ -102,6 +105,7 @@ class PermissionMatrixTests(AllianceTestCase):
     join_code: str
     rule: int
     token: str
+    check_item: str
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -127,6 +131,7 @@ class PermissionMatrixTests(AllianceTestCase):
         cls.rule = RuleOfPlay.objects.create(
             alliance=cls.alliance, partner=cls.partners["Gemeente"], text="Afspraak is afspraak"
         ).pk
+        cls.check_item = load_route().checklist[0].id
 
     def users(self) -> dict[str, User | None]:
         return {
@@ -335,6 +340,20 @@ class PermissionMatrixTests(AllianceTestCase):
                 {},
                 any_member(200),
             ),
+            (
+                "alliances:register_successes_summary",
+                "get",
+                f"{a}/registers/successes/summary/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:register_successes_summary_pdf",
+                "get",
+                f"{a}/registers/successes/summary.pdf",
+                {},
+                any_member(200),
+            ),
             # A partner lead writes for their own partner only (Zorg is not theirs).
             (
                 "alliances:register_new",
@@ -371,6 +390,43 @@ class PermissionMatrixTests(AllianceTestCase):
                 {"action": "add", "title": "Our own point"},
                 facilitator_only(302),
             ),
+            # The route: every member reads it, the facilitator changes it,
+            # every member gives their own view of the stage.
+            ("alliances:route", "get", f"{a}/route/", {}, any_member(200)),
+            ("alliances:ambition", "get", f"{a}/ambition/", {}, any_member(200)),
+            ("alliances:route_phase", "get", f"{a}/route/phase/explore/", {}, any_member(200)),
+            (
+                "alliances:route_phase",
+                "post",
+                f"{a}/route/phase/explore/",
+                {"status": "draft", "text": "Concept", "link": ""},
+                _codes(302, 404, 404, 302, 403, 403),
+            ),
+            ("alliances:route_move", "get", f"{a}/route/move/", {}, facilitator_only(200)),
+            (
+                "alliances:route_move",
+                "post",
+                f"{a}/route/move/",
+                {"to_phase": "share", "moved_on": "2026-01-05", "reason": "Verder"},
+                _codes(302, 404, 404, 302, 403, 403),
+            ),
+            ("alliances:route_checklist", "get", f"{a}/route/checklist/", {}, any_member(200)),
+            (
+                "alliances:route_checklist_item",
+                "get",
+                f"{a}/route/checklist/{self.check_item}/",
+                {},
+                any_member(200),
+            ),
+            (
+                "alliances:route_checklist_item",
+                "post",
+                f"{a}/route/checklist/{self.check_item}/",
+                {f"{self.check_item}-done": "on"},
+                _codes(302, 404, 404, 302, 403, 403),
+            ),
+            ("alliances:route_stage", "get", f"{a}/route/stage/", {}, any_member(200)),
+            ("alliances:route_stage", "post", f"{a}/route/stage/", {}, any_member(302)),
             # Respondents: the token is the only credential; a session adds nothing.
             ("scan:resume", "get", f"/r/{self.token}/", {}, everyone(302)),
             ("scan:intro", "get", f"/r/{self.token}/intro/", {}, everyone(200)),

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, timedelta
 from typing import Any
 
+import pypdf
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import formats, timezone
 
 from alliancelens.access.backup import import_alliance
 from alliancelens.alliances.models import Alliance
-from alliancelens.registers.models import EntryChange, Interest
+from alliancelens.registers.models import (
+    Conflict,
+    EntryChange,
+    Harvest,
+    Interest,
+    LearningQuestion,
+    Success,
+)
 from alliancelens.registers.registry import REGISTERS, field
+from alliancelens.registers.successes import months_before
 
 from .base import AllianceTestCase
 
@@ -69,6 +81,44 @@ def sample(key: str, partner: int, other: dict[str, Any] | None = None) -> dict[
             "topic": "Woningfinanciering",
             "person": "Carla",
             "consent": "on",
+        },
+        "successes": {
+            "achieved_on": "2026-03-12",
+            "what": "Eerste gezamenlijke wijkavond, 80 bewoners",
+            "contributors": "Gemeente (zaal), Zorg (wijkverpleging)",
+            "evidence": "https://example.org/verslag-wijkavond",
+        },
+        "conflicts": {
+            "occurred_on": "2026-02-03",
+            "kind": "norms",
+            "what": "Onenigheid over wie de bewoners als eerste benadert",
+            "handled": "Gesprek met beide directeuren",
+            "agreed": "De wijkcoach belt eerst",
+            "status": "handled",
+        },
+        "learning": {
+            "question": "Wat maakt dat bewoners hun wijkteam weten te vinden?",
+            "who": "Dirk",
+            "due": "2026-09-01",
+            "status": "answered",
+            "answer": "Via de huisarts, niet via folders",
+        },
+        "harvest": {
+            "learned_on": "2026-04-20",
+            "lesson": "Een vast aanspreekpunt per straat werkt",
+            "laid_down_in": "Werkwijzer wijkteam",
+        },
+        "dissent": {
+            "meeting": "Stuurgroep",
+            "meeting_on": "2026-05-14",
+            "person": "Eva",
+            "topic": "Begroting 2027",
+        },
+        "goals": {
+            "goal": "Minder eenzaamheid onder ouderen in de wijk",
+            "activities": "Huisbezoeken; ontmoetingsplek",
+            "contributions": "Gemeente: ruimte; Zorg: uren",
+            "due": "2027-12-31",
         },
     }
     return {**data[key], "partner": str(partner), **(other or {})}
@@ -161,6 +211,7 @@ class RegisterTests(AllianceTestCase):
 
     def test_bad_input_says_what_and_where_and_saves_nothing(self):
         self.login()
+        tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
         cases = [
             ("contributions", {"pledged": "-5"}),
             ("contributions", {"period_end": "2025-01-01"}),
@@ -170,6 +221,15 @@ class RegisterTests(AllianceTestCase):
             ("stakeholders", {"influence": "9"}),
             ("expertise", {"consent": ""}),
             ("interests", {"partner": ""}),
+            ("successes", {"achieved_on": tomorrow}),
+            ("successes", {"what": ""}),
+            ("conflicts", {"occurred_on": tomorrow}),
+            ("conflicts", {"kind": "anger"}),
+            ("learning", {"answer": ""}),
+            ("learning", {"who": ""}),
+            ("harvest", {"learned_on": tomorrow}),
+            ("dissent", {"person": ""}),
+            ("goals", {"due": "someday"}),
         ]
         for key, bad in cases:
             data = {k: v for k, v in sample(key, self.gemeente.pk, bad).items() if v != ""}
@@ -315,3 +375,217 @@ class RevisitTests(AllianceTestCase):
         self.assertContains(overview, "1 spelregel moet opnieuw worden bekeken.")
         listed = self.client.get(f"/alliances/{self.alliance.slug}/registers/rules/")
         assert listed.content.decode().count("opnieuw bekijken</span>") == 1
+
+
+class JourneyLogTests(AllianceTestCase):
+    """The rules of the journey's logs: what cannot be in the future, what
+    an answered question needs, and what counts as overdue or still open."""
+
+    def codes(self, entry) -> dict[str, list[str]]:
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            return {k: [e.code or "" for e in v] for k, v in exc.error_dict.items()}
+        return {}
+
+    def test_a_success_a_conflict_or_a_lesson_cannot_lie_in_the_future(self):
+        a = self.alliance
+        today = timezone.localdate()
+        tomorrow = today + timedelta(days=1)
+        assert self.codes(Success(alliance=a, achieved_on=tomorrow, what="x")) == {
+            "achieved_on": ["future"]
+        }
+        assert self.codes(
+            Conflict(alliance=a, kind="setback", occurred_on=tomorrow, what="x")
+        ) == {"occurred_on": ["future"]}
+        assert self.codes(Harvest(alliance=a, learned_on=tomorrow, lesson="x")) == {
+            "learned_on": ["future"]
+        }
+        # Today is not the future.
+        assert self.codes(Success(alliance=a, achieved_on=today, what="x")) == {}
+
+    @override_settings(LANGUAGE_CODE="en")
+    def test_the_form_names_the_field_and_says_why(self):
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/registers"
+        tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+        zorg = self.partners["Zorg"].pk
+        cases = [
+            ("successes", {"achieved_on": tomorrow}, "achieved_on", "cannot lie in the future"),
+            ("conflicts", {"occurred_on": tomorrow}, "occurred_on", "cannot lie in the future"),
+            ("harvest", {"learned_on": tomorrow}, "learned_on", "cannot lie in the future"),
+            ("learning", {"answer": ""}, "answer", "An answered question needs its answer"),
+        ]
+        for key, bad, name, message in cases:
+            response = self.client.post(f"{base}/{key}/new/", sample(key, zorg, bad))
+            assert response.status_code == 400, key
+            # The message stands in the named field's own block.
+            (block,) = (
+                b
+                for b in response.content.decode().split('<div class="field')
+                if f'for="id_{name}"' in b
+            )
+            assert "has-error" in block and message in block, (key, block)
+        for register in REGISTERS:
+            assert not register.model._default_manager.exists(), register.key
+
+    def test_an_answered_question_needs_its_answer(self):
+        question = LearningQuestion(
+            alliance=self.alliance, question="Werkt het?", who="Dirk", status="answered"
+        )
+        assert self.codes(question) == {"answer": ["no_answer"]}
+        question.answer = "Ja, met een vast aanspreekpunt"
+        assert self.codes(question) == {}
+        # An open or dropped question may wait for its answer.
+        for status in ("open", "dropped"):
+            assert (
+                self.codes(
+                    LearningQuestion(
+                        alliance=self.alliance, question="?", who="Dirk", status=status
+                    )
+                )
+                == {}
+            )
+
+    def test_an_open_learning_question_past_its_day_is_overdue(self):
+        def question(**kw) -> LearningQuestion:
+            return LearningQuestion(alliance=self.alliance, question="?", who="Dirk", **kw)
+
+        past = timezone.localdate() - timedelta(days=1)
+        assert question(due=past).overdue
+        assert not question(due=timezone.localdate()).overdue
+        assert not question(due=past, status="answered", answer="ja").overdue
+        assert not question(due=past, status="dropped").overdue
+        assert not question(due=past, archived_at=timezone.now()).overdue
+        assert not question().overdue
+
+    def test_a_conflict_is_open_until_handled_or_archived(self):
+        def conflict(**kw) -> Conflict:
+            return Conflict(
+                alliance=self.alliance,
+                kind="resources",
+                occurred_on=timezone.localdate(),
+                what="Wie betaalt de zaal?",
+                **kw,
+            )
+
+        assert conflict().open
+        assert not conflict(status="handled").open
+        assert not conflict(status="left").open
+        assert not conflict(archived_at=timezone.now()).open
+
+    def test_a_partner_lead_writes_a_log_entry_for_their_own_partner_only(self):
+        """As for stakeholders: the partner is optional for the facilitator,
+        required and their own for a partner lead."""
+        lead = Client()
+        lead.force_login(self.lead)
+        base = f"/alliances/{self.alliance.slug}/registers"
+        gemeente, zorg = self.partners["Gemeente"].pk, self.partners["Zorg"].pk
+        for key in ("successes", "conflicts", "learning", "harvest", "dissent", "goals"):
+            assert lead.post(f"{base}/{key}/new/", sample(key, zorg)).status_code == 400, key
+            none = sample(key, gemeente, {"partner": ""})
+            assert lead.post(f"{base}/{key}/new/", none).status_code == 400, key
+            assert lead.post(f"{base}/{key}/new/", sample(key, gemeente)).status_code == 302
+        self.login()
+        for key in ("successes", "goals"):
+            none = sample(key, gemeente, {"partner": ""})
+            assert self.client.post(f"{base}/{key}/new/", none).status_code == 302, key
+        assert Success.objects.filter(partner=None).count() == 1
+        assert not Success.objects.filter(partner_id=zorg).exists()
+
+
+@override_settings(LANGUAGE_CODE="en")
+class SuccessSummaryTests(AllianceTestCase):
+    """The successes on one page, for every member, to share outside."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        today = timezone.localdate()
+        a, zorg = cls.alliance, cls.partners["Zorg"]
+
+        def success(days: int, what: str, **kw) -> Success:
+            return Success.objects.create(
+                alliance=a, achieved_on=today - timedelta(days=days), what=what, **kw
+            )
+
+        success(10, "Wijkavond met 80 bewoners", contributors="Zorg en Gemeente", partner=zorg)
+        success(40, "Eerste huisbezoeken", evidence="https://example.org/verslag")
+        success(400, "Convenant getekend")
+        success(1200, "Kennismaking")
+        success(5, "Gearchiveerd succes", archived_at=timezone.now())
+        Success.objects.create(
+            alliance=Alliance.objects.get(name="Elders"), achieved_on=today, what="Elders gelukt"
+        )
+
+    def setUp(self):
+        self.url = f"/alliances/{self.alliance.slug}/registers/successes/summary/"
+
+    def test_members_see_the_last_year_newest_first_without_archived_ones(self):
+        for user in (self.facilitator, self.lead, self.observer):
+            self.client.force_login(user)
+            response = self.client.get(self.url)
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert "Gezonde Wijk" in page and "Samen gezonder" in page
+            today = formats.date_format(timezone.localdate(), "DATE_FORMAT")
+            assert f"Made on {today}." in page
+            assert "shared" in page and "own organisations" in page
+            assert page.index("Wijkavond met 80 bewoners") < page.index("Eerste huisbezoeken")
+            assert "Zorg en Gemeente" in page
+            assert '<a href="https://example.org/verslag"' in page
+            for absent in ("Convenant getekend", "Kennismaking", "Gearchiveerd", "Elders"):
+                assert absent not in page, absent
+            assert self.participants[0].name not in page
+
+    def test_months_widens_or_narrows_the_period(self):
+        self.login()
+        wider = self.client.get(self.url, {"months": "24"}).content.decode()
+        assert "Convenant getekend" in wider and "Kennismaking" not in wider
+        assert "Kennismaking" in self.client.get(self.url, {"months": "60"}).content.decode()
+        narrow = self.client.get(self.url, {"months": "1"}).content.decode()
+        assert "Wijkavond" in narrow and "Eerste huisbezoeken" not in narrow
+
+    def test_a_bad_number_of_months_is_refused_with_what_is_wrong(self):
+        self.login()
+        for bad in ("0", "61", "twelve", "", "-3", "1.5"):
+            response = self.client.get(self.url, {"months": bad})
+            assert response.status_code == 400, bad
+            page = response.content.decode()
+            assert "a whole number of months from 1 to 60" in page, bad
+            assert "Wijkavond" not in page
+        assert self.client.get(self.url[:-1] + ".pdf", {"months": "99"}).status_code == 400
+
+    def test_the_pdf_is_a_pdf_with_the_successes(self):
+        self.client.force_login(self.observer)
+        response = self.client.get(self.url[:-1] + ".pdf", {"months": "24"})
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        text = " ".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+        )
+        assert "Successes of Gezonde Wijk" in text and "Samen gezonder" in text
+        assert "Convenant getekend" in text and "Gearchiveerd" not in text
+
+    def test_outsiders_get_nothing(self):
+        for user in (self.outsider, self.stranger):
+            self.client.force_login(user)
+            assert self.client.get(self.url).status_code == 404
+            assert self.client.get(self.url[:-1] + ".pdf").status_code == 404
+        self.client.logout()
+        assert self.client.get(self.url).status_code == 302
+
+    def test_the_successes_list_links_to_it_and_other_lists_do_not(self):
+        self.login()
+        base = f"/alliances/{self.alliance.slug}/registers"
+        assert self.url in self.client.get(f"{base}/successes/").content.decode()
+        assert self.url not in self.client.get(f"{base}/goals/").content.decode()
+
+
+def test_months_before_keeps_the_day_or_takes_the_months_last():
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2024, 3, 31), 1) == date(2024, 2, 29)
+    assert months_before(date(2026, 1, 15), 12) == date(2025, 1, 15)
+    assert months_before(date(2026, 1, 15), 1) == date(2025, 12, 15)
+    assert months_before(date(2026, 5, 10), 60) == date(2021, 5, 10)

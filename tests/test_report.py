@@ -109,7 +109,7 @@ class ReportTests(DemoTestCase):
 
     def test_the_report_follows_the_order_of_the_results_page(self):
         """The page's sections and the report's chapters are the same, in the
-        same order; the report adds only the response rates."""
+        same order; the report adds only the route, the registers and the response rates."""
         rnd = self.alliance.rounds.get(number=2)
         self.client.login(username="facilitator", password=self.password)
         page = self.client.get("/alliances/demo/rounds/2/results/").content.decode()
@@ -118,7 +118,7 @@ class ReportTests(DemoTestCase):
         on_page = re.findall(heading, page)
         in_report = re.findall(heading, report)
         assert len(on_page) >= 10, on_page
-        assert [s for s in in_report if s not in ("response", "registers")] == on_page
+        assert [s for s in in_report if s not in ("response", "registers", "route")] == on_page
         assert on_page[0] == "summary" and on_page[-1] == "analysts"
         # The page names them once more in its contents, in that order.
         nav = page.split('id="contents-h"')[1].split("</nav>")[0]

@@ -62,6 +62,13 @@ from alliancelens.alliances.models import (
     Round,
     ScanResponse,
 )
+from alliancelens.journey.models import (
+    ChecklistMark,
+    PhaseMove,
+    PhaseResult,
+    RouteChange,
+    StageView,
+)
 from alliancelens.progress import Progress, counted
 from alliancelens.registers.models import EntryChange, MutualGain
 from alliancelens.registers.registry import REGISTERS
@@ -81,6 +88,14 @@ class Table:
     scope: str  # the lookup from this model to its alliance
     refs: dict[str, str]  # foreign key attname → the table it points into
 
+
+JOURNEY: tuple[tuple[str, type[models.Model]], ...] = (
+    ("phase_results", PhaseResult),
+    ("phase_moves", PhaseMove),
+    ("checklist_marks", ChecklistMark),
+    ("stage_views", StageView),
+    ("route_changes", RouteChange),
+)
 
 # In dependency order: a table refers only to tables above it.
 TABLES = (
@@ -123,6 +138,9 @@ TABLES = (
         {"mutualgain_id": "gains", "interest_id": "interests"},
     ),
     Table("register_changes", EntryChange, "alliance", {}),
+    # The route: each phase's result, the moves (with their reasons), the
+    # checklist as ticked, the members' views of the stage, and the changes.
+    *(Table(key, model, "alliance", {}) for key, model in JOURNEY),
 )
 # Nothing refers to these rows.
 BULK = {
@@ -133,6 +151,7 @@ BULK = {
     "agenda",
     "gains_interests",
     "register_changes",
+    *(key for key, _ in JOURNEY),
 }
 # Tables a backup made before they were added may lack (read as empty).
 ADDED_LATER = {
@@ -141,6 +160,7 @@ ADDED_LATER = {
     *(r.key for r in REGISTERS),
     "gains_interests",
     "register_changes",
+    *(key for key, _ in JOURNEY),
 }
 
 

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from .importers import upload_size_problem
 from .models import Alliance, Invitation, Participant, Partner, Round
 
+# A mission is a few lines (the model's don't: no political documents).
+MISSION_MAX = 600
+
 
 class AllianceForm(forms.ModelForm):
     class Meta:
@@ -15,12 +18,40 @@ class AllianceForm(forms.ModelForm):
         fields = [
             "name",
             "ambition",
+            "strategic_context",
             "current_phase",
             "stage",
             "anonymity_threshold",
             "retention_months",
         ]
-        widgets = {"ambition": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "ambition": forms.Textarea(attrs={"rows": 4}),
+            "strategic_context": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Once it exists, the alliance moves along its route (the route
+            # page), where a move past a phase without its result needs a reason.
+            del self.fields["current_phase"]
+        self.fields["ambition"].help_text = _(
+            "The shared mission in a few lines, as the partners agreed it: not a political "
+            "document. At most %(n)s characters."
+        ) % {"n": MISSION_MAX}
+
+    def clean_ambition(self) -> str:
+        text: str = self.cleaned_data["ambition"].strip()
+        if len(text) > MISSION_MAX:
+            raise forms.ValidationError(
+                _(
+                    "The mission is %(length)s characters long; keep it to %(n)s: a few lines "
+                    "everyone can repeat. Goals and activities have their own register."
+                )
+                % {"length": len(text), "n": MISSION_MAX},
+                code="too_long",
+            )
+        return text
 
 
 class PartnerForm(forms.ModelForm):

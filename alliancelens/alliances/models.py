@@ -117,6 +117,16 @@ class Alliance(models.Model):
         blank=True,
         help_text=_("The shared ambition as the partners wrote it down."),
     )
+    strategic_context = models.TextField(
+        _("strategic context"),
+        max_length=3000,
+        blank=True,
+        default="",
+        help_text=_(
+            "What happens around the alliance that matters for it: policy, money, other "
+            "initiatives on the same theme."
+        ),
+    )
     current_phase = models.CharField(
         _("current process phase"), max_length=16, choices=Phase.choices, default=Phase.EXPLORE
     )

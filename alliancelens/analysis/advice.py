@@ -41,7 +41,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda a, b: a in b,
 }
 # Indicators that describe the alliance today rather than a closed round.
-LIVE_PREFIXES = ("register.", "alliance.")
+LIVE_PREFIXES = ("register.", "alliance.", "route.", "checklist.")
 _INDICATOR_RE = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)*$")
 PROMPT_FIELDS = {"high", "low"}
 

@@ -53,6 +53,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sinds de vorige ronde",
         "perspective.mean": "{label} scoort gemiddeld {value}, {limit}",
         "alliance.phase": "De samenwerking zit nu in de fase {value}",
+        "alliance.stage": "De opgegeven ontwikkelfase is “{value}”",
+        "register.successes.days_since_last": "Het laatste vastgelegde succes (of het begin "
+        "van de alliantie) is {value} dagen geleden",
+        "checklist.used": "De alliantie werkt met de checklists",
         "register.roles.process_facilitator_described": "Het rollenregister beschrijft geen "
         "procesbegeleider",
         "register.roles.process_facilitator_present": "Het rollenregister beschrijft een "
@@ -95,6 +99,10 @@ WORDS: dict[str, dict[str, str]] = {
         "than chance",
         "perspective.mean": "{label} scores {value} on average, {limit}",
         "alliance.phase": "The collaboration is now in the {value} phase",
+        "alliance.stage": "The declared development stage is “{value}”",
+        "register.successes.days_since_last": "The last recorded success (or the alliance's "
+        "start) was {value} days ago",
+        "checklist.used": "The alliance works with the checklists",
         "register.roles.process_facilitator_described": "The roles register describes no "
         "process facilitator",
         "register.roles.process_facilitator_present": "The roles register describes a "
@@ -131,6 +139,41 @@ COUNTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Het stakeholderregister heeft 1 partij",
             "Het stakeholderregister heeft {value} partijen",
         ),
+        "register.conflicts.open": (
+            "Er staat geen onenigheid open",
+            "1 onenigheid of tegenslag staat nog open",
+            "{value} onenigheden of tegenslagen staan nog open",
+        ),
+        "register.conflicts.recent_setbacks": (
+            "Het afgelopen jaar was er geen tegenslag",
+            "Het afgelopen jaar was er 1 tegenslag",
+            "Het afgelopen jaar waren er {value} tegenslagen",
+        ),
+        "register.learning.count": (
+            "De leeragenda is leeg",
+            "De leeragenda heeft 1 vraag",
+            "De leeragenda heeft {value} vragen",
+        ),
+        "register.harvest.count": (
+            "Er is nog geen les vastgelegd",
+            "Er is 1 les vastgelegd",
+            "Er zijn {value} lessen vastgelegd",
+        ),
+        "register.dissent.count": (
+            "Niemand speelt bij een overleg de criticus",
+            "Bij 1 overleg speelt iemand de criticus",
+            "Bij {value} overleggen speelt iemand de criticus",
+        ),
+        "route.skipped_open": (
+            "Geen fase is zonder resultaat overgeslagen",
+            "1 fase is zonder resultaat overgeslagen en heeft het nog niet",
+            "{value} fasen zijn zonder resultaat overgeslagen en hebben het nog niet",
+        ),
+        "checklist.open_earlier": (
+            "Alle checklistpunten van eerdere fasen zijn gedaan",
+            "1 checklistpunt van een eerdere fase staat nog open",
+            "{value} checklistpunten van eerdere fasen staan nog open",
+        ),
         "register.stakeholders.blind_spots_unaddressed": (
             "Met elke blinde vlek in het stakeholderregister gebeurt iets",
             "1 blinde vlek in het stakeholderregister heeft geen actie en geen voorgestelde rol",
@@ -164,11 +207,60 @@ COUNTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "The stakeholder register holds 1 party",
             "The stakeholder register holds {value} parties",
         ),
+        "register.conflicts.open": (
+            "No disagreement is open",
+            "1 disagreement or setback is still open",
+            "{value} disagreements or setbacks are still open",
+        ),
+        "register.conflicts.recent_setbacks": (
+            "There was no setback in the past year",
+            "There was 1 setback in the past year",
+            "There were {value} setbacks in the past year",
+        ),
+        "register.learning.count": (
+            "The learning agenda is empty",
+            "The learning agenda has 1 question",
+            "The learning agenda has {value} questions",
+        ),
+        "register.harvest.count": (
+            "No lesson has been laid down yet",
+            "1 lesson has been laid down",
+            "{value} lessons have been laid down",
+        ),
+        "register.dissent.count": (
+            "Nobody plays the critic at a meeting",
+            "Someone plays the critic at 1 meeting",
+            "Someone plays the critic at {value} meetings",
+        ),
+        "route.skipped_open": (
+            "No phase was skipped without its result",
+            "1 phase was skipped without its result and still lacks it",
+            "{value} phases were skipped without their result and still lack it",
+        ),
+        "checklist.open_earlier": (
+            "Every checklist item of earlier phases is done",
+            "1 checklist item of an earlier phase is still open",
+            "{value} checklist items of earlier phases are still open",
+        ),
         "register.stakeholders.blind_spots_unaddressed": (
             "Something is done about every blind spot in the stakeholder register",
             "1 blind spot in the stakeholder register has no action and no proposed role",
             "{value} blind spots in the stakeholder register have no action and no proposed role",
         ),
+    },
+}
+
+# The development stages by name.
+STAGE_NAMES = {
+    "nl": {
+        "designing": "ontwerpen en schuren",
+        "discovering": "ontdekken en leren",
+        "productive": "productiviteit en meerwaarde",
+    },
+    "en": {
+        "designing": "designing and chafing",
+        "discovering": "discovering and learning",
+        "productive": "productivity and added value",
     },
 }
 
@@ -220,6 +312,9 @@ def because(reason: str, instrument: Instrument, lang: str) -> str:
     phases = PHASE_NAMES.get(lang, PHASE_NAMES["en"])
     if name in ("phase.declared", "phase.reference", "phase.mode", "alliance.phase"):
         value, right = phases.get(value, value), phases.get(right, right)
+    if name in ("stage", "alliance.stage"):
+        stages = STAGE_NAMES.get(lang, STAGE_NAMES["en"])
+        value = stages.get(value, value)
     if name == "phase.declared":
         return words[name].format(value=value, other=right)
     counted = COUNTS.get(lang, COUNTS["en"]).get(name)

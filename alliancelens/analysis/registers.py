@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from alliancelens.instrument import PHASES
+from alliancelens.instrument import PHASES, STAGES
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,28 @@ class RegisterFacts:
     rules_to_revisit: int = 0  # RuleOfPlay.due_for_revisit on the day
     stakeholders: tuple[StakeholderFact, ...] = ()
     roles: tuple[RoleFact, ...] = ()
+    stage: str = "designing"  # the stage the facilitator declared
+    # Days since the latest success, or since the alliance began when it has
+    # none (a new alliance is not yet "six months without one").
+    days_since_success: int | None = None
+    open_conflicts: int = 0  # Conflict.open
+    recent_setbacks: int = 0  # setbacks in the year before as_of
+    learning_questions: int = 0
+    learning_overdue: int = 0  # LearningQuestion.overdue
+    harvest_entries: int = 0
+    dissent_roles: int = 0
+    # The route: phases moved past without an agreed result that still lack
+    # one; whether the checklist is in use; its open items.
+    skipped_open: int = 0
+    checklist_used: bool = False
+    checklist_open_earlier: int = 0
+    checklist_open_current: int = 0
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
             raise ValueError(f"phase {self.phase!r} is not one of {', '.join(PHASES)}")
+        if self.stage not in STAGES:
+            raise ValueError(f"stage {self.stage!r} is not one of {', '.join(STAGES)}")
 
 
 def register_indicators(facts: RegisterFacts) -> dict[str, Any]:
@@ -72,4 +90,16 @@ def register_indicators(facts: RegisterFacts) -> dict[str, Any]:
         "register.roles.process_facilitator_described": int(
             any(r.kind == "process_facilitator" and r.described for r in facts.roles)
         ),
+        "alliance.stage": facts.stage,
+        "register.successes.days_since_last": facts.days_since_success,
+        "register.conflicts.open": facts.open_conflicts,
+        "register.conflicts.recent_setbacks": facts.recent_setbacks,
+        "register.learning.count": facts.learning_questions,
+        "register.learning.overdue": facts.learning_overdue,
+        "register.harvest.count": facts.harvest_entries,
+        "register.dissent.count": facts.dissent_roles,
+        "route.skipped_open": facts.skipped_open,
+        "checklist.used": int(facts.checklist_used),
+        "checklist.open_earlier": facts.checklist_open_earlier,
+        "checklist.open_current": facts.checklist_open_current,
     }

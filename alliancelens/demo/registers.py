@@ -5,7 +5,10 @@ than Woonstichting and Zorggroep) and weak action: work gets done after the
 meetings. The entries tell the same story: vital interests of Thuisbasis not
 yet on the table, a no-go area of Thuisbasis that touches De Linde's wish to
 hear of problems early, De Linde delivering fewer hours than it pledged, and
-agreements that are overdue.
+agreements that are overdue. The journey's logs go on from there: the last
+success lies some four and a half months back, De Linde's hours are still an
+open disagreement, a learning question about signals is overdue, and the
+goals show what each partner brings.
 
 Every date is relative to the day the demo is built, so agreements stay
 overdue and terms current whenever it runs. Nothing here draws on the
@@ -14,6 +17,7 @@ demo's random generator: the scan data stay exactly as they were.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,14 +29,20 @@ from alliancelens.registers.history import changed, note, snapshot
 from alliancelens.registers.models import (
     Agreement,
     AllianceRole,
+    Conflict,
     Contribution,
+    DissentRole,
     Entry,
     EntryChange,
     Expertise,
+    Goal,
+    Harvest,
     Interest,
+    LearningQuestion,
     MutualGain,
     RuleOfPlay,
     Stakeholder,
+    Success,
 )
 from alliancelens.registers.registry import BY_MODEL
 
@@ -581,11 +591,214 @@ def registers_create(*, alliance: Alliance, now: datetime | None = None) -> int:
             "sportvereniging.",
         )
 
+        _journey_logs(add, day)
+
         # The scout's term ended: archived, nothing deleted.
         scout.archived_at = now - timedelta(days=30)
         scout.save(update_fields=["archived_at", "updated_at"])
         _dated(note(scout, "archived", ACTOR, {}), scout.archived_at)
     return len(made)
+
+
+def _journey_logs(add: Callable[..., Any], day: Callable[[int], date]) -> None:
+    """Successes, disagreements, the learning agenda, the harvest, the
+    critics and the goals, in the same story as the registers above."""
+    # The most recent success lies about four and a half months back: not
+    # yet half a year without one, but long enough to notice.
+    add(
+        Success,
+        achieved_on=day(-330),
+        what="De gemeenteraad kende de subsidie voor de wijkcoördinator en het buurthuis "
+        "toe, op basis van de afsprakennotitie van alle vijf partners.",
+        contributors="Gemeente Rivierstad schreef de aanvraag; alle partners tekenden de "
+        "afsprakennotitie.",
+        evidence="Subsidiebeschikking: € 60.000 voor twee jaar.",
+    )
+    add(
+        Success,
+        W,
+        achieved_on=day(-250),
+        what="Het eerste wijkspreekuur in de plint van flat Rivierkade: 23 bewoners in de "
+        "eerste maand, de helft van hen nooit eerder bij een loket geweest.",
+        contributors="Woonstichting Thuisbasis (de ruimte) en de buurtcoaches van Welzijn Samen.",
+        evidence="De bezoekerslijst van de inloop.",
+    )
+    add(
+        Success,
+        Z,
+        achieved_on=day(-195),
+        what="De eerste groep van de cursus 'In balans' rondde de valpreventie af: 14 "
+        "ouderen uit Noord.",
+        contributors="Ingrid Kuipers (Zorggroep De Linde) gaf de cursus; Welzijn Samen "
+        "wierf de deelnemers.",
+        evidence="Presentielijst: 12 van de 14 volgden alle acht lessen.",
+    )
+    add(
+        Success,
+        achieved_on=day(-140),
+        what="Het eerste casusoverleg met twee huisartsen: drie bewoners met geldzorgen in "
+        "één keer naar de juiste hulp.",
+        contributors="Youssef Amrani (Welzijn Samen), de wijkverpleging van De Linde en "
+        "twee huisartsen van de Huisartsenkoepel.",
+        evidence="Het verslag van het casusoverleg.",
+    )
+
+    add(
+        Conflict,
+        Z,
+        kind=Conflict.Kind.RESOURCES,
+        occurred_on=day(-105),
+        what="In de kerngroep bleek dat Zorggroep De Linde in het eerste halfjaar nog "
+        "geen helft van de 416 toegezegde uren wijkverpleging had geleverd. De gemeente "
+        "en Welzijn Samen vinden dat het wijkteam zo niet draait.",
+        handled="Besproken in het kernteamoverleg. De Linde wijst op het tekort aan "
+        "wijkverpleegkundigen en vraagt de uren uit het project te betalen.",
+        agreed="De Linde stuurt elk kwartaal een urenoverzicht naar de kerngroep. Wie "
+        "de uren betaalt, is nog niet besloten.",
+        status=Conflict.Status.OPEN,
+    )
+    add(
+        Conflict,
+        kind=Conflict.Kind.NORMS,
+        occurred_on=day(-160),
+        what="Na het bestuurlijk overleg lieten Thuisbasis en De Linde via de "
+        "wandelgangen weten dat ze het voorstel voor een gezamenlijke huisstijl niet "
+        "steunden; aan tafel hadden ze niets gezegd. De gemeente voelde zich gepasseerd.",
+        handled="De procesbegeleider zette het op de agenda van de kerngroep; elke "
+        "partner vertelde wat openheid aan tafel voor hem betekent.",
+        agreed="De spelregel 'We zeggen het aan tafel als iets schuurt, niet erna in de "
+        "wandelgangen'. De huisstijl gaat van tafel: eerst resultaten in de wijk.",
+        status=Conflict.Status.HANDLED,
+    )
+    add(
+        Conflict,
+        G,
+        kind=Conflict.Kind.SETBACK,
+        occurred_on=day(-270),
+        what="De opening van het wijkteam in het buurthuis aan de Dijkstraat ging niet "
+        "door: de verbouwing liep drie maanden uit.",
+        handled="Welzijn Samen en Thuisbasis zochten binnen een week een tijdelijke plek.",
+        agreed="Tot de opening houdt het wijkteam spreekuur in de plint van flat "
+        "Rivierkade; de besturen leggen een nieuwe startdatum vast.",
+        status=Conflict.Status.HANDLED,
+    )
+
+    add(
+        LearningQuestion,
+        W,
+        question="Wat is een signaal dat een huismeester doorgeeft, en wat mag hij "
+        "doorgeven zonder de privacy van een bewoner te schaden?",
+        who="Karin Smeets",
+        due=day(-20),
+        status=LearningQuestion.Status.OPEN,
+        notes="Nodig voor de werkafspraak over signalen van huismeesters aan het wijkteam.",
+    )
+    add(
+        LearningQuestion,
+        Z,
+        question="Welke ouderen bereikt de cursus 'In balans', en wie haakt af?",
+        who="Ingrid Kuipers",
+        due=day(-120),
+        status=LearningQuestion.Status.ANSWERED,
+        answer="Vooral ouderen die al actief zijn in de wijk. Wie alleen woont en weinig "
+        "buiten komt, bereiken we pas via de huisbezoeken van de buurtcoaches; de "
+        "werving loopt voortaan langs die huisbezoeken.",
+    )
+    add(
+        LearningQuestion,
+        Z,
+        question="Hoeveel uren wijkverpleging vraagt het wijkteam echt per week, los van "
+        "wat in de afsprakennotitie staat?",
+        who="Ingrid Kuipers",
+        due=day(45),
+        status=LearningQuestion.Status.OPEN,
+    )
+    add(
+        LearningQuestion,
+        V,
+        question="Wanneer kunnen we het effect van het wijkteam op de zorgkosten per "
+        "postcodegebied voor het eerst zien?",
+        who="Ruud Verhoef",
+        due=day(150),
+        status=LearningQuestion.Status.OPEN,
+    )
+
+    add(
+        Harvest,
+        learned_on=day(-230),
+        lesson="Een nieuwe plek pas aankondigen als de sleutel er is, en altijd een "
+        "tijdelijke plek achter de hand houden: de uitgestelde opening kostte vertrouwen "
+        "bij bewoners.",
+        laid_down_in="Draaiboek opening wijkteam",
+    )
+    add(
+        Harvest,
+        S,
+        learned_on=day(-110),
+        lesson="Werving via de huisbezoeken van buurtcoaches bereikt de ouderen die een "
+        "folder niet bereikt.",
+        laid_down_in="Werkwijze werving valpreventie, versie 2",
+    )
+
+    add(
+        DissentRole,
+        V,
+        meeting="Kerngroep: de uitkomsten van de tussenmeting",
+        meeting_on=day(-38),
+        person="Ruud Verhoef",
+        topic="Is de effectmeting valpreventie haalbaar met de uren die De Linde nu levert?",
+        notes="Vroeg door op de cijfers; leverde de leervraag over de echte uren op.",
+    )
+    add(
+        DissentRole,
+        W,
+        meeting="Bestuurlijk overleg: het projectplan wijkteam",
+        meeting_on=day(21),
+        person="Karin Smeets",
+        topic="Wat vraagt het projectplan van elke partner dat nog niet in de eigen "
+        "organisatie is besproken?",
+    )
+
+    add(
+        Goal,
+        goal="Inwoners van Rivierstad-Noord vinden binnen een week de juiste hulp, via één "
+        "wijkteam in het buurthuis aan de Dijkstraat.",
+        activities="Het wijkteam inrichten en openen; een wekelijks casusoverleg; een vaste "
+        "contactpersoon voor de huismeesters; tot de opening het spreekuur in de plint.",
+        contributions="Gemeente Rivierstad: de subsidie voor wijkcoördinator en buurthuis.\n"
+        "Woonstichting Thuisbasis: de ruimte in de plint en een contactpersoon voor de "
+        "huismeesters.\n"
+        "Zorggroep De Linde: een wijkverpleegkundige, 416 uur per halfjaar.\n"
+        "Welzijn Samen: de coördinatie en de buurtcoaches.\n"
+        "Zorgverzekeraar Vitaal: cijfers over zorggebruik per postcodegebied.",
+        due=day(40),
+    )
+    add(
+        Goal,
+        goal="Minder valpartijen en ziekenhuisopnames bij 75-plussers in Noord, gemeten "
+        "tegen de nulmeting.",
+        activities="De cursus 'In balans'; huisbezoeken met een valrisicocheck; de "
+        "effectmeting samen met de GGD.",
+        contributions="Zorgverzekeraar Vitaal: € 25.000 voor de effectmeting.\n"
+        "Zorggroep De Linde: de cursus en de valrisicocheck.\n"
+        "Welzijn Samen: werving via de huisbezoeken.\n"
+        "Gemeente Rivierstad: de wijkcijfers van de GGD.\n"
+        "Woonstichting Thuisbasis: aanpassingen in de woningen waar nodig.",
+        due=day(400),
+    )
+    add(
+        Goal,
+        goal="Ouderen in een te grote woning verhuizen met begeleiding naar een passende "
+        "woning in het Kadekwartier.",
+        activities="Een verhuiscoach; voorrang voor ouderen in het Kadekwartier; de zorg "
+        "in het nieuwe huis geregeld vóór de verhuizing.",
+        contributions="Woonstichting Thuisbasis: de voorrangsregeling en de woningen.\n"
+        "Welzijn Samen: de verhuiscoach.\n"
+        "Zorggroep De Linde: de zorg in de nieuwe woning.\n"
+        "Gemeente Rivierstad: een verhuisvergoeding uit de Wmo.\n"
+        "Zorgverzekeraar Vitaal: nog niets toegezegd.",
+        due=day(300),
+    )
 
 
 def _dated(change: EntryChange, at: datetime) -> None:

@@ -6,6 +6,8 @@ number a live advice gives can be found on the registers' pages.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from alliancelens.alliances.models import Alliance
@@ -15,14 +17,55 @@ from alliancelens.analysis.registers import (
     RoleFact,
     StakeholderFact,
 )
+from alliancelens.journey.models import ChecklistMark, PhaseMove, PhaseResult
+from alliancelens.journey.services import open_items
 
-from .models import Agreement, AllianceRole, Contribution, Interest, RuleOfPlay, Stakeholder
+from .models import (
+    Agreement,
+    AllianceRole,
+    Conflict,
+    Contribution,
+    DissentRole,
+    Harvest,
+    Interest,
+    LearningQuestion,
+    RuleOfPlay,
+    Stakeholder,
+    Success,
+)
 
 
 def facts_of(alliance: Alliance) -> RegisterFacts:
-    """The alliance's current (not archived) entries, as of today."""
+    """The alliance's current (not archived) entries and its route, as of today."""
+    today = timezone.localdate()
+    latest = Success.objects.current(alliance).order_by("-achieved_on").first()
+    since = latest.achieved_on if latest else timezone.localdate(alliance.created_at)
+    conflicts = list(Conflict.objects.current(alliance))
+    learning = list(LearningQuestion.objects.current(alliance))
+    earlier, now = open_items(alliance)
+    agreed = set(
+        PhaseResult.objects.filter(
+            alliance=alliance, status=PhaseResult.Status.AGREED
+        ).values_list("phase", flat=True)
+    )
+    skipped = {p for m in PhaseMove.objects.filter(alliance=alliance) for p in m.skipped or []}
     return RegisterFacts(
-        as_of=timezone.localdate(),
+        as_of=today,
+        stage=alliance.stage,
+        days_since_success=(today - since).days,
+        open_conflicts=sum(c.open for c in conflicts),
+        recent_setbacks=sum(
+            c.kind == Conflict.Kind.SETBACK and c.occurred_on > today - timedelta(days=365)
+            for c in conflicts
+        ),
+        learning_questions=len(learning),
+        learning_overdue=sum(q.overdue for q in learning),
+        harvest_entries=Harvest.objects.current(alliance).count(),
+        dissent_roles=DissentRole.objects.current(alliance).count(),
+        skipped_open=len(skipped - agreed),
+        checklist_used=ChecklistMark.objects.filter(alliance=alliance).exists(),
+        checklist_open_earlier=len(earlier),
+        checklist_open_current=len(now),
         phase=alliance.current_phase,
         interests=tuple(
             InterestFact(kind=i.kind, vital=i.vital, discussed=i.discussed)

@@ -413,3 +413,215 @@ class EntryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.register} {self.entry_id} {self.action}"
+
+
+# The journey's logs: what the alliance achieved, where it rubbed, what it
+# wants to learn and has learned, who plays the critic, and where it is going.
+
+
+def _not_future(day: date | None, field: str) -> None:
+    """A log records what has happened: its day cannot come after today."""
+    if day and day > timezone.localdate():
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("This day cannot lie in the future: the log records what has happened."),
+                    code="future",
+                )
+            }
+        )
+
+
+class Success(Entry):
+    """Something the alliance achieved, who made it happen and what shows it."""
+
+    achieved_on = models.DateField(_("achieved on"))
+    what = models.TextField(_("what was achieved"), max_length=1000)
+    contributors = models.TextField(
+        _("who contributed"),
+        max_length=1000,
+        blank=True,
+        help_text=_("The partners and the people who made it happen."),
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        max_length=1000,
+        blank=True,
+        help_text=_("What shows it: a figure, a story, a link."),
+    )
+
+    class Meta(Entry.Meta):
+        verbose_name = _("success")
+        verbose_name_plural = _("successes")
+        ordering = ["-achieved_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        _not_future(self.achieved_on, "achieved_on")
+
+
+class Conflict(Entry):
+    """A disagreement or a setback, how it was handled and what was agreed."""
+
+    class Kind(models.TextChoices):
+        RESOURCES = "resources", _("Resources")
+        NORMS = "norms", _("Norms and values")
+        IDENTITY = "identity", _("Identity")
+        SETBACK = "setback", _("Setback")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Still open")
+        HANDLED = "handled", _("Handled")
+        LEFT = "left", _("A partner left or gave up")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    occurred_on = models.DateField(_("happened on"))
+    what = models.TextField(_("what happened"), max_length=2000)
+    handled = models.TextField(_("how it was handled"), max_length=2000, blank=True)
+    agreed = models.TextField(_("what was agreed"), max_length=2000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+
+    class Meta(Entry.Meta):
+        verbose_name = _("disagreement or setback")
+        verbose_name_plural = _("disagreements and setbacks")
+        ordering = ["-occurred_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        _not_future(self.occurred_on, "occurred_on")
+
+    @property
+    def open(self) -> bool:
+        """Still to be dealt with: neither handled nor ended by a partner leaving."""
+        return self.status == self.Status.OPEN and not self.archived
+
+
+class LearningQuestion(Entry):
+    """A question on the alliance's learning agenda, who looks into it, and the answer."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        DROPPED = "dropped", _("Dropped")
+
+    question = models.TextField(_("learning question"), max_length=1000)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    who = models.CharField(_("who looks into it (person)"), max_length=120)
+    due = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    answer = models.TextField(
+        _("what was learned"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Needed once the question is answered."),
+    )
+
+    class Meta(Entry.Meta):
+        verbose_name = _("learning question")
+        verbose_name_plural = _("learning questions")
+        ordering = [models.F("due").asc(nulls_last=True), "pk"]
+
+    def __str__(self) -> str:
+        return self.question[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == self.Status.ANSWERED and not self.answer.strip():
+            raise ValidationError(
+                {
+                    "answer": ValidationError(
+                        _("An answered question needs its answer: write down what was learned."),
+                        code="no_answer",
+                    )
+                }
+            )
+
+    @property
+    def overdue(self) -> bool:
+        return bool(
+            self.due
+            and self.due < timezone.localdate()
+            and self.status == self.Status.OPEN
+            and not self.archived
+        )
+
+
+class Harvest(Entry):
+    """A lesson the alliance learned, and where it is laid down so it lasts."""
+
+    learned_on = models.DateField(_("learned on"))
+    lesson = models.TextField(_("what was learned"), max_length=2000)
+    laid_down_in = models.CharField(
+        _("laid down in"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where it is kept so it lasts: a document, a procedure, a training."),
+    )
+
+    class Meta(Entry.Meta):
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["-learned_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.lesson[:80]
+
+    def clean(self) -> None:
+        super().clean()
+        _not_future(self.learned_on, "learned_on")
+
+
+class DissentRole(Entry):
+    """Organised dissent: who plays the critic at which meeting."""
+
+    meeting = models.CharField(_("meeting"), max_length=200)
+    meeting_on = models.DateField(_("meeting on"), null=True, blank=True)
+    person = models.CharField(
+        _("critic (person)"),
+        max_length=120,
+        help_text=_("Who asks the awkward questions at this meeting."),
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+
+    class Meta(Entry.Meta):
+        verbose_name = _("critic's role")
+        verbose_name_plural = _("critics' roles")
+        ordering = [models.F("meeting_on").desc(nulls_last=True), "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.person}"
+
+
+class Goal(Entry):
+    """A goal of the alliance, the activities that serve it and what partners bring to it."""
+
+    goal = models.TextField(_("goal"), max_length=1000)
+    activities = models.TextField(
+        _("activities"),
+        max_length=2000,
+        blank=True,
+        help_text=_("What the alliance does to reach it."),
+    )
+    contributions = models.TextField(
+        _("what each partner contributes"), max_length=2000, blank=True
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+
+    class Meta(Entry.Meta):
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.goal[:80]

@@ -129,6 +129,74 @@ REGISTERS: tuple[Register, ...] = (
         ("partner", "kind", "topic", "description", "person", "consent"),
         ("partner", "kind", "topic", "person"),
     ),
+    # The journey's logs. Each has a partner field, optional: alliance-wide
+    # entries are the facilitator's; a partner lead writes for their own.
+    Register(
+        "successes",
+        m.Success,
+        _("Successes"),
+        _(
+            "What the alliance has achieved: when, who contributed and what shows it. The "
+            "one-page summary of the last year is made to be shared."
+        ),
+        ("achieved_on", "what", "contributors", "evidence", "partner"),
+        ("achieved_on", "what", "contributors", "partner"),
+    ),
+    Register(
+        "conflicts",
+        m.Conflict,
+        _("Disagreements and setbacks"),
+        _(
+            "A short log of where it rubbed (over resources, norms and values, or identity) and "
+            "of setbacks: how each was handled, what was agreed, and whether it is still open."
+        ),
+        ("occurred_on", "kind", "what", "handled", "agreed", "status", "partner"),
+        ("occurred_on", "kind", "what", "status", "partner"),
+    ),
+    Register(
+        "learning",
+        m.LearningQuestion,
+        _("Learning agenda"),
+        _(
+            "What the alliance wants to find out, who looks into each question and by when, "
+            "and, once answered, what was learned."
+        ),
+        ("question", "who", "due", "status", "answer", "notes", "partner"),
+        ("question", "who", "due", "status"),
+    ),
+    Register(
+        "harvest",
+        m.Harvest,
+        _("Harvest"),
+        _(
+            "What the alliance has learned, and where it is laid down (a document, a "
+            "procedure, a training) so it outlasts the people who learned it."
+        ),
+        ("learned_on", "lesson", "laid_down_in", "partner"),
+        ("learned_on", "lesson", "laid_down_in", "partner"),
+    ),
+    Register(
+        "dissent",
+        m.DissentRole,
+        _("Organised dissent"),
+        _(
+            "Who plays the critic at which meeting: someone asked to question the plans out "
+            "loud, so that doubts are heard at the table instead of in the corridor."
+        ),
+        ("meeting", "meeting_on", "person", "topic", "notes", "partner"),
+        ("meeting", "meeting_on", "person", "topic"),
+    ),
+    Register(
+        "goals",
+        m.Goal,
+        _("Goals and activities"),
+        _(
+            "The ambition worked out in one place: the goals, the activities that serve them, "
+            "and what each partner contributes."
+        ),
+        ("goal", "activities", "contributions", "due", "partner"),
+        ("goal", "activities", "due", "partner"),
+    ),
 )
 
 BY_KEY = {r.key: r for r in REGISTERS}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import boards, views
+from . import boards, successes, views
 
 urlpatterns = [
     path("<slug:slug>/registers/", views.overview, name="registers"),
@@ -34,5 +34,17 @@ urlpatterns = [
         "<slug:slug>/registers/contributions/balance/",
         boards.contributions_balance,
         name="register_board_contributions",
+    ),
+    # The successes on one page, to share (successes.py).
+    path(
+        "<slug:slug>/registers/successes/summary/",
+        successes.successes_summary,
+        name="register_successes_summary",
+    ),
+    path(
+        "<slug:slug>/registers/successes/summary.pdf",
+        successes.successes_summary,
+        {"fmt": "pdf"},
+        name="register_successes_summary_pdf",
     ),
 ]

@@ -26,7 +26,16 @@ from alliancelens.analysis.registers import register_indicators
 
 from .history import changed, history_of, note, snapshot
 from .live import facts_of
-from .models import Agreement, Contribution, Entry, Interest, RuleOfPlay, Stakeholder
+from .models import (
+    Agreement,
+    Conflict,
+    Contribution,
+    Entry,
+    Interest,
+    LearningQuestion,
+    RuleOfPlay,
+    Stakeholder,
+)
 from .registry import BY_KEY, REGISTERS, Register, field
 
 
@@ -77,6 +86,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             "revisit": today["register.rules.revisit"],
             "short": today["register.contributions.short"],
             "unaddressed": today["register.stakeholders.blind_spots_unaddressed"],
+            "learning_overdue": today["register.learning.overdue"],
+            "open_conflicts": today["register.conflicts.open"],
         },
     )
 
@@ -89,6 +100,8 @@ def marks(entry: Entry) -> list[str]:
         (isinstance(entry, RuleOfPlay) and entry.due_for_revisit, _("look at it again")),
         (isinstance(entry, Contribution) and entry.short, _("not fully delivered")),
         (isinstance(entry, Stakeholder) and entry.unaddressed, _("nothing done yet")),
+        (isinstance(entry, LearningQuestion) and entry.overdue, _("overdue")),
+        (isinstance(entry, Conflict) and entry.open, _("still open")),
     ]
     return [label for marked, label in found if marked]
 

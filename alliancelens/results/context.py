@@ -143,6 +143,7 @@ SECTIONS: tuple[tuple[str, Any, str], ...] = (
     ("trends", gettext_lazy("Change since the last round"), "both"),
     ("open", gettext_lazy("Open answers"), "both"),
     ("advice", gettext_lazy("What to do next"), "both"),
+    ("route", gettext_lazy("The alliance's route"), "report"),
     ("registers", gettext_lazy("The alliance's registers"), "report"),
     ("response", gettext_lazy("Response"), "report"),
     ("analysts", gettext_lazy("For analysts"), "both"),
@@ -159,6 +160,7 @@ def contents(context: dict[str, Any], where: str) -> list[dict[str, str]]:
         "advice": bool(context["advice"] or context["agreed"] or context.get("live_advice")),
         "summary": bool(context["summary"]),
         "registers": bool(context.get("registers")),
+        "route": bool(context.get("route")),
     }
     return [
         {"id": sid, "title": str(title), "template": f"results/parts/{sid}.html"}
@@ -233,6 +235,7 @@ def advice_rows(advice: list[Advice], instrument: Instrument, lang: str) -> list
                 for w in a.why
                 if w.startswith("register.") and (key := w.split(".")[1]) in BY_KEY
             ],
+            "route": any(w.startswith(("route.", "checklist.")) for w in a.why),
         }
         for a in advice
     ]

@@ -18,6 +18,7 @@ from alliancelens.registers.report import register_tables
 
 from .context import contents, published_context
 from .publish import Scope, published_round
+from .route import route_context
 
 
 def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
         document=True,
         # What the alliance keeps beside the scan (no answers in it).
         registers=register_tables(rnd.alliance),
+        route=route_context(rnd.alliance, lang),
     )
     with translation.override(lang):
         context["report_contents"] = contents(context, "report")

@@ -32,6 +32,7 @@ from alliancelens.alliances.models import (
 )
 from alliancelens.alliances.services import invitations_issue
 from alliancelens.demo.registers import registers_create
+from alliancelens.demo.route import route_create
 from alliancelens.instrument import PHASES, latest_instrument
 from alliancelens.progress import (
     Progress,
@@ -402,6 +403,8 @@ def build_demo(user: User, progress: Progress | None = None) -> Alliance:
     # After the scan, and with no draw on ``rng``: the answers stay as they were.
     with progress.timed("Filling the registers… "):
         progress.outcome(counted(registers_create(alliance=alliance), "entries"))
+    with progress.timed("Laying out the route… "):
+        progress.outcome(counted(route_create(alliance=alliance), "rows"))
     return alliance
 
 

@@ -1,0 +1,1 @@
+"""The alliance's route: its phases, checklists from practice and stage."""
