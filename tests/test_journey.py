@@ -308,3 +308,41 @@ class AmbitionTests(AllianceTestCase):
             page = self.client.get(f"/alliances/{self.alliance.slug}/ambition/").content.decode()
             assert "100 woningen aangepast" in page
             assert "Langer thuis, met zorg dichtbij" not in page
+
+
+class RouteBackupRefusalTests(AllianceTestCase):
+    def test_a_backup_with_a_broken_route_is_refused_and_restores_nothing(self):
+        from alliancelens.access.backup import BackupError
+
+        for grant in self.alliance.access_grants.select_related("user"):
+            grant.user.email = f"{grant.user.username}@example.org"
+            grant.user.save()
+        PhaseMove.objects.create(
+            alliance=self.alliance, from_phase="explore", to_phase="agree", skipped=["share"]
+        )
+        StageView.objects.create(alliance=self.alliance, rater="fiona", recognised=[])
+        ChecklistMark.objects.create(alliance=self.alliance, item=load_route().checklist[0].id)
+        out = io.StringIO()
+        call_command("export-alliance", self.alliance.slug, stdout=out)
+        good = json.loads(out.getvalue())
+        for table, field, value, said in (
+            ("phase_moves", "skipped", ["bogus"], "phase_moves[0].skipped"),
+            ("stage_views", "recognised", 5, "stage_views[0].recognised"),
+            ("checklist_marks", "item", "../../etc/passwd", "checklist_marks[0].item"),
+        ):
+            data = json.loads(json.dumps(good))
+            data[table][0][field] = value
+            with self.assertRaises(BackupError) as caught:
+                import_alliance(json.dumps(data), slug=f"broken-{table.replace('_', '-')}")
+            assert said in str(caught.exception), str(caught.exception)[:500]
+        assert not Alliance.objects.filter(slug__startswith="broken").exists()
+
+    def test_an_unknown_observation_is_named_briefly(self):
+        self.login()
+        page = self.client.post(
+            f"/alliances/{self.alliance.slug}/route/stage/",
+            {"recognised": ["x" * 5000, "y", "z", "w"]},
+            follow=True,
+        ).content.decode()
+        assert "x" * 40 in page and "x" * 41 not in page and " …" in page
+        assert not StageView.objects.exists()

@@ -255,6 +255,10 @@ class RegisterTests(AllianceTestCase):
         assert "Woningfinanciering" in found
         none = self.client.get(f"{self.base}/expertise/?q=ruimtevaart").content.decode()
         assert "Woningfinanciering" not in none
+        # A NUL (which PostgreSQL cannot compare) gets a message, not an error.
+        nul = self.client.get(f"{self.base}/expertise/?q=a%00b", follow=True)
+        self.assertContains(nul, "De zoekterm mag geen NUL-teken bevatten.")
+        assert "Woningfinanciering" in nul.content.decode()
 
 
 @pytest.mark.django_db

@@ -9,11 +9,32 @@ the checklist items, the stage observations) is data: ``content.py`` and
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliancelens.alliances.models import Alliance, Phase
+from alliancelens.instrument import PHASES
+
+# Ids of checklist items and observations (journey/content.py).
+ID = RegexValidator(r"^[a-z][a-z0-9_]{0,59}$", _("Not an id of the route's content."))
+
+
+def phase_list(value: object) -> None:
+    """A list of phase ids (a move's skipped phases)."""
+    if not isinstance(value, list) or any(p not in PHASES for p in value):
+        raise ValidationError(
+            _("Expected a list of phase ids (%(ids)s).") % {"ids": ", ".join(PHASES)}
+        )
+
+
+def id_list(value: object) -> None:
+    """A list of content ids (the observations a member recognises)."""
+    if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
+        raise ValidationError(_("Expected a list of observation ids."))
+    for i in value:
+        ID(i)
 
 
 class PhaseResult(models.Model):
@@ -81,7 +102,7 @@ class PhaseMove(models.Model):
     at = models.DateTimeField(default=timezone.now)
     actor = models.CharField(_("by"), max_length=150, blank=True)
     # The earlier phases (ids) that had no agreed result when it moved.
-    skipped = models.JSONField(default=list, blank=True)
+    skipped = models.JSONField(default=list, blank=True, validators=[phase_list])
     reason = models.TextField(_("why move on without it"), max_length=2000, blank=True)
 
     class Meta:
@@ -99,7 +120,7 @@ class ChecklistMark(models.Model):
     alliance = models.ForeignKey(
         Alliance, on_delete=models.CASCADE, related_name="checklist_marks"
     )
-    item = models.CharField(max_length=60)
+    item = models.CharField(max_length=60, validators=[ID])
     done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
@@ -129,7 +150,7 @@ class StageView(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="stage_views")
     rater = models.CharField(_("member"), max_length=150)
-    recognised = models.JSONField(default=list, blank=True)
+    recognised = models.JSONField(default=list, blank=True, validators=[id_list])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -169,7 +169,13 @@ def stage_view_save(*, alliance: Alliance, rater: str, recognised: list[str]) ->
     unknown = sorted(set(recognised) - known)
     if unknown:
         raise ValidationError(
-            {"recognised": _("Unknown observation(s): %(ids)s.") % {"ids": ", ".join(unknown)}}
+            {
+                "recognised": _("Unknown observation(s): %(ids)s.")
+                % {
+                    "ids": ", ".join(i[:40] for i in unknown[:3])
+                    + (" …" if len(unknown) > 3 else "")
+                }
+            }
         )
     view, _created = StageView.objects.update_or_create(
         alliance=alliance, rater=rater, defaults={"recognised": sorted(set(recognised))}

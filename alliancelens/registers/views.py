@@ -120,6 +120,10 @@ def entries(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         alliance=access.alliance, archived_at__isnull=not archived
     ).select_related("partner")
     query = request.GET.get("q", "").strip()[:100]
+    if "\x00" in query:
+        # PostgreSQL refuses NUL in text; say so instead of failing.
+        messages.error(request, _("The search cannot contain a NUL character."))
+        return redirect("alliances:register", access.alliance.slug, register.key)
     if query:
         text_fields = [
             name

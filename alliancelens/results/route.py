@@ -94,7 +94,7 @@ def route_context(alliance: Alliance, lang: str) -> dict[str, Any]:
         "open_now": [localized(i.text, lang) for i in now],
         "stage_label": Stage(alliance.stage).label,
         "stage": indication_of(alliance, lang),
-        "successes": list(Success.objects.current(alliance)[:3]),
+        "successes": list(Success.objects.current(alliance).select_related("partner")[:3]),
         "learning": [q for q in LearningQuestion.objects.current(alliance) if q.status == "open"],
         "overdue": [a for a in Agreement.objects.current(alliance) if a.overdue],
     }
