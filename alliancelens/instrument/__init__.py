@@ -20,6 +20,7 @@ from .loader import (
     load_instrument,
     localized,
     parse_instrument,
+    yaml_file,
     yaml_load,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "load_instrument",
     "localized",
     "parse_instrument",
+    "yaml_file",
     "yaml_load",
 ]

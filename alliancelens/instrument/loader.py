@@ -7,7 +7,7 @@ an instrument sees all mistakes at once, each with the item it concerns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -480,24 +480,30 @@ def yaml_load(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
 
 
-def load_instrument(path: str | Path) -> Instrument:
-    """Read and validate one instrument file."""
-    path = Path(path)
+def yaml_file(path: Path, error: Callable[[str, list[str]], Exception]) -> Any:
+    """A content file's YAML, read safely; ``error(source, problems)`` is
+    raised with what is wrong and where (unreadable, not UTF-8, bad YAML)."""
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InstrumentError(str(path), [f"cannot be read: {exc.strerror}"]) from exc
+        raise error(str(path), [f"cannot be read: {exc.strerror}"]) from exc
     except UnicodeDecodeError as exc:
-        raise InstrumentError(str(path), [f"is not UTF-8 text: {exc.reason}"]) from exc
+        raise error(str(path), [f"is not UTF-8 text: {exc.reason}"]) from exc
     try:
-        data = yaml_load(raw)
+        return yaml_load(raw)
     except RecursionError as exc:
-        raise InstrumentError(str(path), ["file: not valid YAML (nested too deeply)"]) from exc
+        raise error(str(path), ["file: not valid YAML (nested too deeply)"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InstrumentError(str(path), [f"{where}: not valid YAML ({problem})"]) from exc
+        raise error(str(path), [f"{where}: not valid YAML ({problem})"]) from exc
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read and validate one instrument file."""
+    path = Path(path)
+    data = yaml_file(path, InstrumentError)
     instrument = parse_instrument(data, source=str(path))
     expected = _FILE_RE.match(path.name)
     if path.parent.parent == DATA_DIR and (

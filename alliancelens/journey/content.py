@@ -17,9 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from alliancelens.instrument import PHASES, STAGES, yaml_load
+from alliancelens.instrument import PHASES, STAGES, yaml_file
 
 ROUTE_FILE = Path(__file__).resolve().parent / "data" / "route.yaml"
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -350,19 +348,5 @@ def _parse_actions(c: _Checker, value: Any) -> Iterator[StageAction]:
 def load_route(path: Path = ROUTE_FILE) -> Route:
     """Read and validate the route file (cached: shipped files never change
     in place)."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RouteError(str(path), [f"cannot be read: {exc.strerror}"]) from exc
-    except UnicodeDecodeError as exc:
-        raise RouteError(str(path), [f"is not UTF-8 text: {exc.reason}"]) from exc
-    try:
-        data = yaml_load(raw)
-    except RecursionError as exc:
-        raise RouteError(str(path), ["file: not valid YAML (nested too deeply)"]) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RouteError(str(path), [f"{where}: not valid YAML ({problem})"]) from exc
+    data = yaml_file(path, RouteError)
     return parse_route(data, source=str(path))

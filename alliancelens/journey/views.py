@@ -49,6 +49,13 @@ def _actor(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+def _errors_into(form: Any, exc: ValidationError) -> None:
+    """A service's refusal shown on the form, each message at its field."""
+    for name, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
 def _history(alliance: Any, subject: str, key: str) -> list[dict[str, Any]]:
     """The changes to one phase result or checklist item, newest first, with
     the fields by their names in the reader's language."""
@@ -137,9 +144,7 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
                 moved_on=form.cleaned_data["moved_on"],
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(name if name in form.fields else None, error)
+            _errors_into(form, exc)
         else:
             messages.success(
                 request,
@@ -239,9 +244,7 @@ def checklist_item(request: HttpRequest, slug: str, item: str) -> HttpResponse:
             try:
                 mark_save(mark=form.save(commit=False), actor=_actor(request), before=before)
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
+                _errors_into(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(f"{_url(alliance.slug)}#item-{item}")
