@@ -413,6 +413,7 @@ def test_the_register_indicators_count_the_marked_entries():
     from datetime import date
 
     from alliancelens.analysis.registers import (
+        ConflictFact,
         InterestFact,
         RegisterFacts,
         RoleFact,
@@ -438,16 +439,24 @@ def test_the_register_indicators_count_the_marked_entries():
         roles=(
             RoleFact("process_facilitator", described=False),
             RoleFact("coordinator", described=True),
+            # Described, but its term ended yesterday: it describes nobody today.
+            RoleFact("process_facilitator", described=True, term_end=date(2026, 12, 4)),
         ),
         stage="discovering",
-        days_since_success=200,
-        open_conflicts=1,
-        recent_setbacks=2,
+        began=date(2025, 1, 1),
+        successes=(date(2026, 5, 1), date(2026, 5, 19)),  # 200 days before 5 Dec
+        conflicts=(
+            ConflictFact("resources", date(2026, 11, 1), open=True),
+            ConflictFact("setback", date(2025, 12, 6), open=False),  # 364 days: recent
+            ConflictFact("setback", date(2026, 12, 5), open=False),  # today: recent
+            ConflictFact("setback", date(2025, 12, 5), open=False),  # 365 days: not
+        ),
         learning_questions=3,
         learning_overdue=1,
         harvest_entries=0,
         dissent_roles=1,
-        skipped_open=1,
+        skipped=frozenset({"share", "agree"}),
+        agreed=frozenset({"explore", "agree"}),
         checklist_used=True,
         checklist_open_earlier=4,
         checklist_open_current=5,
@@ -476,6 +485,18 @@ def test_the_register_indicators_count_the_marked_entries():
         "checklist.open_earlier": 4,
         "checklist.open_current": 5,
     }
+    # Without successes the count runs from the alliance's start; in term
+    # the facilitator's description counts.
+    quiet = register_indicators(
+        RegisterFacts(
+            as_of=date(2026, 12, 5),
+            phase="share",
+            began=date(2026, 11, 5),
+            roles=(RoleFact("process_facilitator", described=True, term_start=date(2026, 1, 1)),),
+        )
+    )
+    assert quiet["register.successes.days_since_last"] == 30
+    assert quiet["register.roles.process_facilitator_described"] == 1
     with pytest.raises(ValueError, match="stage 'later'"):
         RegisterFacts(as_of=date(2026, 12, 5), phase="share", stage="later")
     with pytest.raises(ValueError, match="phase 'later'"):

@@ -114,11 +114,20 @@ class JourneyTests(AllianceTestCase):
             {"status": "draft", "text": "Eerste versie", "link": "", "agreed_on": ""},
         )
         self.agree("explore", "Tweede versie")
+        # Set back to draft with the date still in the form: the date goes.
+        back = self.client.post(
+            f"{self.base}/phase/explore/",
+            {"status": "draft", "text": "Tweede versie", "link": "", "agreed_on": "2026-01-15"},
+        )
+        assert back.status_code == 302
+        result = PhaseResult.objects.get(alliance=self.alliance, phase="explore")
+        assert (result.status, result.agreed_on) == ("draft", None)
+        self.agree("explore", "Tweede versie")
         page = self.client.get(f"{self.base}/phase/explore/").content.decode()
         assert "Startnotitie" in page  # the expected result, from the route's content
         history = page.split("entry-history")[1]
         assert "Eerste versie" in history and "Tweede versie" in history
-        assert RouteChange.objects.filter(subject="phase_result", key="explore").count() == 2
+        assert RouteChange.objects.filter(subject="phase_result", key="explore").count() == 4
         assert self.client.get(f"{self.base}/phase/later/").status_code == 404
 
     def test_the_checklist_is_ticked_dated_and_open_items_of_earlier_phases_stand_out(self):
@@ -134,6 +143,12 @@ class JourneyTests(AllianceTestCase):
         mark = ChecklistMark.objects.get(item=first.id)
         assert mark.done and mark.done_on == timezone.localdate()
         assert RouteChange.objects.filter(subject="checklist", key=first.id).exists()
+        # Unticking sends the date back too: it goes with the tick.
+        undone = self.client.post(url, {f"{first.id}-done_on": timezone.localdate().isoformat()})
+        assert undone.status_code == 302
+        mark.refresh_from_db()
+        assert not mark.done and mark.done_on is None
+        self.client.post(url, {f"{first.id}-done": "on"})
         self.move("share", "we gaan door")
         page = self.client.get(f"{self.base}/checklist/").content.decode()
         still_open = len(route.items_for_phase("explore")) - 1
@@ -247,6 +262,18 @@ class JourneyTests(AllianceTestCase):
         assert "Overgeslagen fundament" in section and "Startnotitie" in section
         toc = html.split('class="toc"')[1].split("</ol>")[0]
         assert 'href="#route"' in toc
+        # The English report says the stage in English, whatever the request's language.
+        route = load_route()
+        StageView.objects.create(
+            alliance=self.alliance,
+            rater=self.facilitator.username,
+            recognised=[o.id for o in route.observations_for("designing")],
+        )
+        english = render_report_html(rnd, "en").split('<h2 id="route-h">')[1]
+        english = english.split("</section>")[0]
+        assert "From what 1 member recognises" in english
+        assert "Designing and chafing" in english
+        assert not any(w in english for w in ("duidelijk", "Ontwerpen", "springt"))
 
 
 class AmbitionTests(AllianceTestCase):

@@ -165,6 +165,24 @@ class LiveAdviceTests(AllianceTestCase):
         AllianceRole.objects.filter(alliance=self.alliance).update(description="  ")
         assert "registers_process_facilitator_undescribed" in self.live()
 
+    def test_a_vital_interest_not_discussed_is_marked_and_counted_as_the_advice_counts_it(self):
+        for n, (vital, discussed) in enumerate(((True, False), (True, True), (False, False))):
+            Interest.objects.create(
+                alliance=self.alliance,
+                partner=self.gemeente,
+                kind="organisational",
+                text=f"Belang {n}",
+                vital=vital,
+                discussed=discussed,
+            )
+        self.client.force_login(self.observer)
+        listed = self.client.get(f"/alliances/{self.alliance.slug}/registers/interests/")
+        self.assertContains(listed, "vitaal, nog niet besproken</span>", count=1)
+        overview = self.client.get(f"/alliances/{self.alliance.slug}/registers/")
+        self.assertContains(
+            overview, "1 vitaal belang is nog niet met de andere partners besproken."
+        )
+
     def test_archived_and_future_entries_do_not_count(self):
         self.agreement.archived_at = timezone.now()
         self.agreement.save()
@@ -246,7 +264,10 @@ class LiveAdviceTests(AllianceTestCase):
         } <= fired
         self.client.force_login(self.facilitator)
         html = self.client.get(self.page).content.decode()
-        assert "1 fase is zonder resultaat overgeslagen en heeft het nog niet" in html
+        assert (
+            "1 fase is zonder resultaat overgeslagen en heeft dat resultaat nog steeds niet"
+            in html
+        )
         assert (
             "Het laatste vastgelegde succes (of het begin van de alliantie) is 200 dagen" in html
         )

@@ -552,7 +552,7 @@ class SuccessSummaryTests(AllianceTestCase):
 
     def test_a_bad_number_of_months_is_refused_with_what_is_wrong(self):
         self.login()
-        for bad in ("0", "61", "twelve", "", "-3", "1.5"):
+        for bad in ("0", "61", "twelve", "", "-3", "1.5", "²", "١٢"):
             response = self.client.get(self.url, {"months": bad})
             assert response.status_code == 400, bad
             page = response.content.decode()

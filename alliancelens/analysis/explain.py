@@ -166,8 +166,9 @@ COUNTS: dict[str, dict[str, tuple[str, str, str]]] = {
         ),
         "route.skipped_open": (
             "Geen fase is zonder resultaat overgeslagen",
-            "1 fase is zonder resultaat overgeslagen en heeft het nog niet",
-            "{value} fasen zijn zonder resultaat overgeslagen en hebben het nog niet",
+            "1 fase is zonder resultaat overgeslagen en heeft dat resultaat nog steeds niet",
+            "{value} fasen zijn zonder resultaat overgeslagen en hebben dat resultaat nog steeds "
+            "niet",
         ),
         "checklist.open_earlier": (
             "Alle checklistpunten van eerdere fasen zijn gedaan",

@@ -35,6 +35,20 @@ class StakeholderFact:
 class RoleFact:
     kind: str  # lead_partner, coordinator, process_facilitator, alliance_manager, other
     described: bool  # the role's description is filled in
+    term_start: date | None = None  # empty: since always
+    term_end: date | None = None  # empty: no end
+
+    def in_term(self, day: date) -> bool:
+        return (self.term_start is None or self.term_start <= day) and (
+            self.term_end is None or day <= self.term_end
+        )
+
+
+@dataclass(frozen=True)
+class ConflictFact:
+    kind: str  # resources, norms_values, identity, setback
+    occurred_on: date
+    open: bool  # Conflict.open
 
 
 @dataclass(frozen=True)
@@ -48,18 +62,18 @@ class RegisterFacts:
     stakeholders: tuple[StakeholderFact, ...] = ()
     roles: tuple[RoleFact, ...] = ()
     stage: str = "designing"  # the stage the facilitator declared
-    # Days since the latest success, or since the alliance began when it has
-    # none (a new alliance is not yet "six months without one").
-    days_since_success: int | None = None
-    open_conflicts: int = 0  # Conflict.open
-    recent_setbacks: int = 0  # setbacks in the year before as_of
+    began: date | None = None  # the day the alliance was made
+    successes: tuple[date, ...] = ()  # the days of its successes
+    conflicts: tuple[ConflictFact, ...] = ()
     learning_questions: int = 0
     learning_overdue: int = 0  # LearningQuestion.overdue
     harvest_entries: int = 0
     dissent_roles: int = 0
-    # The route: phases moved past without an agreed result that still lack
-    # one; whether the checklist is in use; its open items.
-    skipped_open: int = 0
+    # The route: the phases moves went past without an agreed result, the
+    # phases with an agreed result now; whether the checklist is in use and
+    # its open items (route order: content.items_up_to).
+    skipped: frozenset[str] = frozenset()
+    agreed: frozenset[str] = frozenset()
     checklist_used: bool = False
     checklist_open_earlier: int = 0
     checklist_open_current: int = 0
@@ -71,8 +85,15 @@ class RegisterFacts:
             raise ValueError(f"stage {self.stage!r} is not one of {', '.join(STAGES)}")
 
 
+# A setback counts as recent for a year; a success keeps the "six months
+# without one" rule quiet for as long as the rule says (advice.yaml).
+RECENT_DAYS = 365
+
+
 def register_indicators(facts: RegisterFacts) -> dict[str, Any]:
     """The live indicators: counts of marked entries, and today's phase."""
+    day = facts.as_of
+    latest = max(facts.successes, default=facts.began)
     return {
         "alliance.phase": facts.phase,
         "register.interests.count": len(facts.interests),
@@ -87,18 +108,27 @@ def register_indicators(facts: RegisterFacts) -> dict[str, Any]:
         "register.stakeholders.blind_spots_unaddressed": sum(
             s.blind_spot and not s.addressed for s in facts.stakeholders
         ),
+        # A role whose term has ended describes nobody today.
         "register.roles.process_facilitator_described": int(
-            any(r.kind == "process_facilitator" and r.described for r in facts.roles)
+            any(
+                r.kind == "process_facilitator" and r.described and r.in_term(day)
+                for r in facts.roles
+            )
         ),
         "alliance.stage": facts.stage,
-        "register.successes.days_since_last": facts.days_since_success,
-        "register.conflicts.open": facts.open_conflicts,
-        "register.conflicts.recent_setbacks": facts.recent_setbacks,
+        # Since the latest success, or since the alliance began when it has
+        # none (a new alliance is not yet "six months without one").
+        "register.successes.days_since_last": None if latest is None else (day - latest).days,
+        "register.conflicts.open": sum(c.open for c in facts.conflicts),
+        "register.conflicts.recent_setbacks": sum(
+            c.kind == "setback" and 0 <= (day - c.occurred_on).days < RECENT_DAYS
+            for c in facts.conflicts
+        ),
         "register.learning.count": facts.learning_questions,
         "register.learning.overdue": facts.learning_overdue,
         "register.harvest.count": facts.harvest_entries,
         "register.dissent.count": facts.dissent_roles,
-        "route.skipped_open": facts.skipped_open,
+        "route.skipped_open": len(facts.skipped - facts.agreed),
         "checklist.used": int(facts.checklist_used),
         "checklist.open_earlier": facts.checklist_open_earlier,
         "checklist.open_current": facts.checklist_open_current,

@@ -18,6 +18,13 @@ class PhaseResultForm(forms.ModelForm):
         fields = ["status", "text", "link", "agreed_on"]
         widgets = {"text": forms.Textarea(attrs={"rows": 8}), "agreed_on": DATE}
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Set back from agreed: its date of agreement goes with it.
+        if data.get("status") != PhaseResult.Status.AGREED:
+            data["agreed_on"] = None
+        return data
+
     # "example.org/doc" means https://example.org/doc (Django 6's default).
     link = forms.URLField(
         label=PhaseResult._meta.get_field("link").verbose_name,
@@ -48,3 +55,10 @@ class ChecklistMarkForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["done_on"].help_text = _("Empty: today, when it is done.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Unticked: its date goes with it.
+        if not data.get("done"):
+            data["done_on"] = None
+        return data

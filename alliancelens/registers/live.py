@@ -6,12 +6,11 @@ number a live advice gives can be found on the registers' pages.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 
 from alliancelens.alliances.models import Alliance
 from alliancelens.analysis.registers import (
+    ConflictFact,
     InterestFact,
     RegisterFacts,
     RoleFact,
@@ -37,32 +36,26 @@ from .models import (
 
 def facts_of(alliance: Alliance) -> RegisterFacts:
     """The alliance's current (not archived) entries and its route, as of today."""
-    today = timezone.localdate()
-    latest = Success.objects.current(alliance).order_by("-achieved_on").first()
-    since = latest.achieved_on if latest else timezone.localdate(alliance.created_at)
-    conflicts = list(Conflict.objects.current(alliance))
-    learning = list(LearningQuestion.objects.current(alliance))
     earlier, now = open_items(alliance)
-    agreed = set(
-        PhaseResult.objects.filter(
-            alliance=alliance, status=PhaseResult.Status.AGREED
-        ).values_list("phase", flat=True)
-    )
-    skipped = {p for m in PhaseMove.objects.filter(alliance=alliance) for p in m.skipped or []}
+    learning = list(LearningQuestion.objects.current(alliance))
+    agreed = PhaseResult.objects.filter(alliance=alliance, status=PhaseResult.Status.AGREED)
     return RegisterFacts(
-        as_of=today,
+        as_of=timezone.localdate(),
         stage=alliance.stage,
-        days_since_success=(today - since).days,
-        open_conflicts=sum(c.open for c in conflicts),
-        recent_setbacks=sum(
-            c.kind == Conflict.Kind.SETBACK and c.occurred_on > today - timedelta(days=365)
-            for c in conflicts
+        began=timezone.localdate(alliance.created_at),
+        successes=tuple(Success.objects.current(alliance).values_list("achieved_on", flat=True)),
+        conflicts=tuple(
+            ConflictFact(kind=c.kind, occurred_on=c.occurred_on, open=c.open)
+            for c in Conflict.objects.current(alliance)
         ),
         learning_questions=len(learning),
         learning_overdue=sum(q.overdue for q in learning),
         harvest_entries=Harvest.objects.current(alliance).count(),
         dissent_roles=DissentRole.objects.current(alliance).count(),
-        skipped_open=len(skipped - agreed),
+        skipped=frozenset(
+            p for m in PhaseMove.objects.filter(alliance=alliance) for p in m.skipped or []
+        ),
+        agreed=frozenset(agreed.values_list("phase", flat=True)),
         checklist_used=ChecklistMark.objects.filter(alliance=alliance).exists(),
         checklist_open_earlier=len(earlier),
         checklist_open_current=len(now),
@@ -79,7 +72,12 @@ def facts_of(alliance: Alliance) -> RegisterFacts:
             for s in Stakeholder.objects.current(alliance)
         ),
         roles=tuple(
-            RoleFact(kind=r.kind, described=bool(r.description.strip()))
+            RoleFact(
+                kind=r.kind,
+                described=bool(r.description.strip()),
+                term_start=r.term_start,
+                term_end=r.term_end,
+            )
             for r in AllianceRole.objects.current(alliance)
         ),
     )

@@ -107,6 +107,11 @@ class Interest(Entry):
     def __str__(self) -> str:
         return self.text[:80]
 
+    @property
+    def undiscussed(self) -> bool:
+        """Vital, and not yet discussed openly with the other partners."""
+        return self.vital and not self.discussed and not self.archived
+
 
 class MutualGain(Entry):
     """An idea for a package that serves several interests at once."""

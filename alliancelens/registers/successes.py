@@ -41,7 +41,8 @@ def _months(raw: str | None) -> int | None:
     if raw is None:
         return MONTHS
     text = raw.strip()
-    if not text.isdigit() or not MONTHS_MIN <= int(text) <= MONTHS_MAX:
+    # isdigit() alone lets "²" through, which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not MONTHS_MIN <= int(text) <= MONTHS_MAX:
         return None
     return int(text)
 

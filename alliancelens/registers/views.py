@@ -87,6 +87,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             "short": today["register.contributions.short"],
             "unaddressed": today["register.stakeholders.blind_spots_unaddressed"],
             "learning_overdue": today["register.learning.overdue"],
+            "undiscussed": today["register.interests.vital_undiscussed"],
             "open_conflicts": today["register.conflicts.open"],
         },
     )
@@ -100,6 +101,7 @@ def marks(entry: Entry) -> list[str]:
         (isinstance(entry, RuleOfPlay) and entry.due_for_revisit, _("look at it again")),
         (isinstance(entry, Contribution) and entry.short, _("not fully delivered")),
         (isinstance(entry, Stakeholder) and entry.unaddressed, _("nothing done yet")),
+        (isinstance(entry, Interest) and entry.undiscussed, _("vital, not yet discussed")),
         (isinstance(entry, LearningQuestion) and entry.overdue, _("overdue")),
         (isinstance(entry, Conflict) and entry.open, _("still open")),
     ]

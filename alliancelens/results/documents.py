@@ -33,9 +33,9 @@ def report_context(rnd: Round, lang: str, scope: Scope = None) -> dict[str, Any]
         document=True,
         # What the alliance keeps beside the scan (no answers in it).
         registers=register_tables(rnd.alliance),
-        route=route_context(rnd.alliance, lang),
     )
     with translation.override(lang):
+        context["route"] = route_context(rnd.alliance, lang)
         context["report_contents"] = contents(context, "report")
     return context
 
