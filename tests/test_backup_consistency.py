@@ -227,9 +227,12 @@ class ExportWhileAnsweringTests(TransactionTestCase):
                 time.sleep(0.002)
                 continue
             alliance = Alliance.objects.get(pk=self.alliance.pk)
+            begun = answered[0]
             exporting.set()
             texts.append(export_json(alliance))
-            next_at = (answered[0] // batch + 1) * batch
+            # The next batch boundary after where this export began (the
+            # writer may be waiting there already).
+            next_at = (begun // batch + 1) * batch
         writer.join(30)
         assert failures == []
         # Taken at different moments: the exports saw the answers grow.
