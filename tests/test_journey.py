@@ -98,6 +98,16 @@ class JourneyTests(AllianceTestCase):
         self.assertContains(earlier, "een verplaatsing kan daar niet voor liggen", status_code=400)
         assert self.current() == "share" and PhaseMove.objects.count() == 1
         assert self.move("nowhere").status_code == 400
+        # A date from long ago is a typo, in the route and in the registers.
+        self.assertContains(
+            self.move("agree", "x", "0001-01-01"), "ligt te ver terug", status_code=400
+        )
+        old = self.client.post(
+            f"/alliances/{self.alliance.slug}/registers/successes/new/",
+            {"achieved_on": "1900-01-01", "what": "Eerste wijkdag", "partner": ""},
+        )
+        self.assertContains(old, "1900-01-01 ligt te ver terug", status_code=400)
+        assert self.current() == "share" and PhaseMove.objects.count() == 1
 
     def test_a_phase_result_is_validated_and_its_history_kept(self):
         empty = self.client.post(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -24,6 +25,25 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
+
+
+# The earliest day an alliance's records may name: a date before it is a typo.
+EARLIEST_DAY = date(1990, 1, 1)
+
+
+def plausible_day(value: date) -> None:
+    if value < EARLIEST_DAY:
+        raise ValidationError(
+            _("%(day)s lies too far back: a date from %(earliest)s on, please."),
+            code="too_early",
+            params={"day": value.isoformat(), "earliest": EARLIEST_DAY.isoformat()},
+        )
+
+
+class DayField(models.DateField):
+    """A day in an alliance's life (registers, route): not before 1990."""
+
+    default_validators = [plausible_day]
 
 
 class Phase(models.TextChoices):

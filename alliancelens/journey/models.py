@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliancelens.alliances.models import Alliance, Phase
+from alliancelens.alliances.models import Alliance, DayField, Phase
 from alliancelens.instrument import PHASES
 
 # Ids of checklist items and observations (journey/content.py).
@@ -63,7 +63,7 @@ class PhaseResult(models.Model):
         blank=True,
         help_text=_("Where the partners keep the document (your own document system)."),
     )
-    agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
+    agreed_on = DayField(_("agreed on"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -98,7 +98,7 @@ class PhaseMove(models.Model):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="phase_moves")
     from_phase = models.CharField(_("from"), max_length=16, choices=Phase.choices, blank=True)
     to_phase = models.CharField(_("to"), max_length=16, choices=Phase.choices)
-    moved_on = models.DateField(_("moved on"), default=timezone.localdate)
+    moved_on = DayField(_("moved on"), default=timezone.localdate)
     at = models.DateTimeField(default=timezone.now)
     actor = models.CharField(_("by"), max_length=150, blank=True)
     # The earlier phases (ids) that had no agreed result when it moved.
@@ -122,7 +122,7 @@ class ChecklistMark(models.Model):
     )
     item = models.CharField(max_length=60, validators=[ID])
     done = models.BooleanField(_("done"), default=False)
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_on = DayField(_("done on"), null=True, blank=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from alliancelens.alliances.models import Alliance, Phase
+from alliancelens.alliances.models import Alliance, Phase, plausible_day
 from alliancelens.instrument import PHASES
 
 from .content import load_route
@@ -59,10 +59,14 @@ def phase_move(
             ) % {"phases": ", ".join(str(Phase(p).label) for p in skipped)}
         if moved_on > timezone.localdate():
             problems["moved_on"] = _("This date lies in the future.")
+        try:
+            plausible_day(moved_on)
+        except ValidationError as exc:
+            problems["moved_on"] = exc.messages[0]
         last = (
             PhaseMove.objects.filter(alliance=locked).order_by("-moved_on", "-at", "-pk").first()
         )
-        if last is not None and moved_on < last.moved_on:
+        if last is not None and moved_on < last.moved_on and "moved_on" not in problems:
             problems["moved_on"] = _(
                 "The last move was on %(date)s; a move cannot come before it."
             ) % {"date": formats.date_format(last.moved_on, "SHORT_DATE_FORMAT")}

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliancelens.alliances.models import Alliance, Level, Partner
+from alliancelens.alliances.models import Alliance, DayField, Level, Partner
 
 
 class EntryQuerySet(models.QuerySet[Any]):
@@ -167,8 +167,8 @@ class Contribution(Entry):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    period_start = models.DateField(_("period from"), null=True, blank=True)
-    period_end = models.DateField(_("period to"), null=True, blank=True)
+    period_start = DayField(_("period from"), null=True, blank=True)
+    period_end = DayField(_("period to"), null=True, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("contribution")
@@ -223,8 +223,8 @@ class Agreement(Entry):
         choices=[(Level.BOARD, Level.BOARD.label), (Level.PROFESSIONAL, Level.PROFESSIONAL.label)],
     )
     owner = models.CharField(_("owner (person)"), max_length=120)
-    decided_on = models.DateField(_("agreed on"), null=True, blank=True)
-    due = models.DateField(_("due"), null=True, blank=True)
+    decided_on = DayField(_("agreed on"), null=True, blank=True)
+    due = DayField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
     )
@@ -269,8 +269,8 @@ class AllianceRole(Entry):
     authorities = models.TextField(
         _("authorities: what the role may decide"), max_length=2000, blank=True
     )
-    term_start = models.DateField(_("from"), null=True, blank=True)
-    term_end = models.DateField(_("until"), null=True, blank=True)
+    term_start = DayField(_("from"), null=True, blank=True)
+    term_end = DayField(_("until"), null=True, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("role")
@@ -288,8 +288,8 @@ class RuleOfPlay(Entry):
     """How partners treat each other, as the alliance agreed it."""
 
     text = models.TextField(_("rule of play"), max_length=1000)
-    agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
-    revisit_on = models.DateField(_("revisit on"), null=True, blank=True)
+    agreed_on = DayField(_("agreed on"), null=True, blank=True)
+    revisit_on = DayField(_("revisit on"), null=True, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("rule of play")
@@ -440,7 +440,7 @@ def _not_future(day: date | None, field: str) -> None:
 class Success(Entry):
     """Something the alliance achieved, who made it happen and what shows it."""
 
-    achieved_on = models.DateField(_("achieved on"))
+    achieved_on = DayField(_("achieved on"))
     what = models.TextField(_("what was achieved"), max_length=1000)
     contributors = models.TextField(
         _("who contributed"),
@@ -483,7 +483,7 @@ class Conflict(Entry):
         LEFT = "left", _("A partner left or gave up")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    occurred_on = models.DateField(_("happened on"))
+    occurred_on = DayField(_("happened on"))
     what = models.TextField(_("what happened"), max_length=2000)
     handled = models.TextField(_("how it was handled"), max_length=2000, blank=True)
     agreed = models.TextField(_("what was agreed"), max_length=2000, blank=True)
@@ -520,7 +520,7 @@ class LearningQuestion(Entry):
     question = models.TextField(_("learning question"), max_length=1000)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     who = models.CharField(_("who looks into it (person)"), max_length=120)
-    due = models.DateField(_("due"), null=True, blank=True)
+    due = DayField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
@@ -564,7 +564,7 @@ class LearningQuestion(Entry):
 class Harvest(Entry):
     """A lesson the alliance learned, and where it is laid down so it lasts."""
 
-    learned_on = models.DateField(_("learned on"))
+    learned_on = DayField(_("learned on"))
     lesson = models.TextField(_("what was learned"), max_length=2000)
     laid_down_in = models.CharField(
         _("laid down in"),
@@ -590,7 +590,7 @@ class DissentRole(Entry):
     """Organised dissent: who plays the critic at which meeting."""
 
     meeting = models.CharField(_("meeting"), max_length=200)
-    meeting_on = models.DateField(_("meeting on"), null=True, blank=True)
+    meeting_on = DayField(_("meeting on"), null=True, blank=True)
     person = models.CharField(
         _("critic (person)"),
         max_length=120,
@@ -621,7 +621,7 @@ class Goal(Entry):
     contributions = models.TextField(
         _("what each partner contributes"), max_length=2000, blank=True
     )
-    due = models.DateField(_("due"), null=True, blank=True)
+    due = DayField(_("due"), null=True, blank=True)
 
     class Meta(Entry.Meta):
         verbose_name = _("goal")
