@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from .importers import upload_size_problem
 from .models import Alliance, Invitation, Participant, Partner, Round
 
+
+def read_only(form: forms.BaseForm) -> None:
+    """The form as a reader sees it: every field shown, none editable (a
+    disabled field also ignores whatever a request sends for it)."""
+    for each in form.fields.values():
+        each.disabled = True
+
+
 # A mission is a few lines (the model's don't: no political documents).
 MISSION_MAX = 600
 

@@ -7,7 +7,7 @@ an instrument sees all mistakes at once, each with the item it concerns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -45,14 +45,22 @@ _INSTRUMENT_ID_RE = re.compile(r"^[a-z][a-z0-9-]*\Z")
 _FILE_RE = re.compile(r"^v(\d+)\.yaml$")
 
 
-class InstrumentError(ValueError):
-    """An instrument file is unusable; ``problems`` lists every reason."""
+class ContentError(ValueError):
+    """A content file (instrument, route) is unusable; ``problems`` lists every reason."""
+
+    kind = "file"  # what the message calls the file
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s) in the instrument:\n{lines}")
+        super().__init__(f"{source}: {len(problems)} problem(s) in the {self.kind}:\n{lines}")
+
+
+class InstrumentError(ContentError):
+    """An instrument file is unusable; ``problems`` lists every reason."""
+
+    kind = "instrument"
 
 
 Text = Mapping[str, str]
@@ -480,7 +488,7 @@ def yaml_load(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
 
 
-def yaml_file(path: Path, error: Callable[[str, list[str]], Exception]) -> Any:
+def yaml_file(path: Path, error: type[ContentError]) -> Any:
     """A content file's YAML, read safely; ``error(source, problems)`` is
     raised with what is wrong and where (unreadable, not UTF-8, bad YAML)."""
     try:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alliancelens.instrument import PHASES, STAGES, yaml_file
+from alliancelens.instrument import PHASES, STAGES, ContentError, yaml_file
 
 ROUTE_FILE = Path(__file__).resolve().parent / "data" / "route.yaml"
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -48,14 +48,10 @@ Text = dict[str, str]
 # dataclasses still go into sets and dict keys (hashed by their other fields).
 
 
-class RouteError(ValueError):
+class RouteError(ContentError):
     """The route file is unusable; ``problems`` lists every reason."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s) in the route:\n{lines}")
+    kind = "route"
 
 
 @dataclass(frozen=True)

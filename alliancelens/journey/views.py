@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from alliancelens.alliances.forms import read_only
 from alliancelens.alliances.models import Phase, Stage
 from alliancelens.alliances.views.common import ANY_ROLE, access_for, user_of
 from alliancelens.instrument import PHASES, localized
@@ -95,8 +96,7 @@ def phase_result(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     else:
         form = PhaseResultForm(instance=result)
     if not access.is_facilitator:
-        for each in form.fields.values():
-            each.disabled = True
+        read_only(form)
     lang = _lang()
     return render(
         request,
@@ -249,8 +249,7 @@ def checklist_item(request: HttpRequest, slug: str, item: str) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect(f"{_url(alliance.slug)}#item-{item}")
     if not access.is_facilitator:
-        for each in form.fields.values():
-            each.disabled = True
+        read_only(form)
     lang = _lang()
     return render(
         request,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliancelens.alliances.forms import read_only
 from alliancelens.alliances.views.common import ANY_ROLE, Access, Role, access_for
 from alliancelens.analysis.registers import register_indicators
 
@@ -211,8 +212,7 @@ def entry_form(request: HttpRequest, slug: str, key: str, pk: int | None = None)
     form = _form(register, access, request.POST if request.method == "POST" else None, entry)
     editable = pk is None or may_edit(access, entry)
     if not editable:
-        for each in form.fields.values():
-            each.disabled = True
+        read_only(form)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
